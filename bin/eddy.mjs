@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Entry point kept as plain JS so npx can start it; the CLI itself is TypeScript run by Node 24's type stripping.
+import { main } from '../src/cli/main.ts';
+
+process.exitCode = await main(process.argv);
