@@ -97,7 +97,12 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
     return;
   }
   signalGroup(child.pid, 'SIGTERM');
-  const killed = await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]);
+  const grace = new AbortController();
+  const killed = await Promise.race([
+    exited.then(() => true),
+    sleep(5_000, false, { signal: grace.signal }).catch(() => false),
+  ]);
+  grace.abort(); // don't keep the event loop alive for the rest of the grace period
   if (!killed) {
     signalGroup(child.pid, 'SIGKILL');
     await exited;
