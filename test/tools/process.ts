@@ -40,7 +40,7 @@ export interface StartProcessOptions {
 export interface ManagedProcess {
   readonly pid: number;
   readonly logFile: string;
-  /** SIGTERM to the process group, SIGKILL after a grace period; resolves once it exited. */
+  /** SIGTERM, then SIGKILL to the process group after exit or a grace period; resolves once it exited. */
   stop(): Promise<void>;
 }
 
@@ -96,17 +96,14 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
     await exited;
     return;
   }
-  signalGroup(child.pid, 'SIGTERM');
+  // The main process first, so it can reap its own children (PID 1 in some containers never
+  // reaps orphans); then whatever is left of its process group, forcibly.
+  child.kill('SIGTERM');
   const grace = new AbortController();
-  const killed = await Promise.race([
-    exited.then(() => true),
-    sleep(5_000, false, { signal: grace.signal }).catch(() => false),
-  ]);
+  await Promise.race([exited, sleep(5_000, undefined, { signal: grace.signal }).catch(() => {})]);
   grace.abort(); // don't keep the event loop alive for the rest of the grace period
-  if (!killed) {
-    signalGroup(child.pid, 'SIGKILL');
-    await exited;
-  }
+  signalGroup(child.pid, 'SIGKILL');
+  await exited;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
