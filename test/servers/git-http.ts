@@ -138,6 +138,10 @@ function serveCgi(req: IncomingMessage, res: ServerResponse, context: CgiContext
   child.on('error', (err) => fail(res, `cannot run git http-backend: ${err.message}`));
   child.stdin.on('error', () => {}); // the backend may answer without reading the body
   req.pipe(child.stdin);
+  // A client that hangs up mid-request must not leave http-backend waiting on stdin.
+  res.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   relayCgiOutput(child.stdout, res);
 }
 
