@@ -1,0 +1,54 @@
+import { Command, CommanderError } from 'commander';
+import { ClusterError } from '../cluster/errors.ts';
+import { eddyHome } from '../cluster/paths.ts';
+import { KUBERNETES_VERSION } from '../cluster/binary.ts';
+import { printNodes, registerCluster, startCluster, type ClusterUpFlags } from './cluster.ts';
+import type { CliContext } from './context.ts';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('eddy')
+    .description('eddy: the Flux v2 GitOps Toolkit in TypeScript')
+    .version(VERSION, '-v, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.out(s.trimEnd()), writeErr: (s) => ctx.err(s.trimEnd()) });
+
+  program
+    .command('up')
+    .description('bring up the local default: a local control plane with Ready nodes')
+    .option('--name <name>', 'cluster name', 'default')
+    .option('--nodes <count>', 'fake KWOK nodes', '2')
+    .action(async (flags: ClusterUpFlags) => {
+      const kubeconfig = await startCluster(ctx, flags);
+      await printNodes(ctx, kubeconfig);
+      ctx.out(`export KUBECONFIG=${kubeconfig}`);
+    });
+  program
+    .command('version')
+    .description('print versions')
+    .action(() => ctx.out(`eddy ${VERSION} (local control plane: Kubernetes ${KUBERNETES_VERSION})`));
+  registerCluster(program, ctx);
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors become one line (and a log path when known). */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const ctx: CliContext = {
+    home: eddyHome(env),
+    out: (l) => process.stdout.write(`${l}\n`),
+    err: (l) => process.stderr.write(`${l}\n`),
+  };
+  try {
+    await buildProgram(ctx).parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof ClusterError) {
+      ctx.err(`eddy: ${err.message}${err.logPath ? ` (log: ${err.logPath})` : ''}`);
+      return 1;
+    }
+    ctx.err(`eddy: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
