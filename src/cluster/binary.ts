@@ -17,6 +17,10 @@ export interface BuildOptions {
   home: string;
   /** Called with short progress lines while a build runs (a cold build takes minutes). */
   onProgress?: (line: string) => void;
+  /** The go command to use (default: `go` from PATH). */
+  goBinary?: string;
+  /** Extra environment for `go build` (a benchmark points GOCACHE/GOMODCACHE at empty dirs). */
+  goEnv?: Record<string, string>;
 }
 
 /**
@@ -25,7 +29,8 @@ export interface BuildOptions {
  * leaves a half-written binary in the cache.
  */
 export async function ensureClusterBinary(opts: BuildOptions): Promise<string> {
-  const goVersion = await checkGo();
+  const go = opts.goBinary ?? 'go';
+  const goVersion = await checkGo(go);
   const key = await sourceKey(opts.moduleDir, goVersion);
   const binDir = join(opts.home, 'bin');
   const target = join(binDir, `eddy-cluster-${key}`);
@@ -36,16 +41,16 @@ export async function ensureClusterBinary(opts: BuildOptions): Promise<string> {
   const logPath = join(opts.home, 'logs', `build-${key}.log`);
   const tmp = `${target}.tmp-${process.pid}`;
   opts.onProgress?.(`building the control plane (Kubernetes ${KUBERNETES_VERSION}); a cold build takes about 5 minutes, log ${logPath}`);
-  await goBuild(opts.moduleDir, tmp, logPath, opts.onProgress);
+  await goBuild(opts.moduleDir, tmp, logPath, opts);
   await rename(tmp, target);
   await pruneOldBinaries(binDir, target);
   return target;
 }
 
-async function checkGo(): Promise<string> {
+async function checkGo(go: string): Promise<string> {
   let out: string;
   try {
-    out = (await run('go', ['env', 'GOVERSION'])).stdout.trim();
+    out = (await run(go, ['env', 'GOVERSION'])).stdout.trim();
   } catch (cause) {
     throw new ClusterError('GoMissing', 'Go is not installed or not on PATH; install Go 1.26 or newer', { cause });
   }
@@ -80,13 +85,15 @@ function ldflags(): string {
   ].join(' ');
 }
 
-async function goBuild(moduleDir: string, out: string, logPath: string, onProgress?: (l: string) => void): Promise<void> {
+async function goBuild(moduleDir: string, out: string, logPath: string, opts: BuildOptions): Promise<void> {
+  const onProgress = opts.onProgress;
   const log = createWriteStream(logPath);
   const started = Date.now();
   let packages = 0;
-  const child = spawn('go', ['build', '-v', '-trimpath', '-ldflags', ldflags(), '-o', out, '.'], {
+  const child = spawn(opts.goBinary ?? 'go', ['build', '-v', '-trimpath', '-ldflags', ldflags(), '-o', out, '.'], {
     cwd: moduleDir,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.goEnv },
   });
   // `go build -v` prints one line per package it compiles: that count is the progress.
   child.stderr.on('data', (chunk: Buffer) => {
