@@ -1,0 +1,150 @@
+import { Agent, type Dispatcher, errors as undiciErrors, request } from 'undici';
+import type { Readable } from 'node:stream';
+import type { Credentials, RequestAuth } from './config.ts';
+import { ApiError, TransportError } from './errors.ts';
+import { TokenBucket } from './rate-limit.ts';
+import type { Status } from './types.ts';
+
+export interface Impersonation {
+  user: string;
+  groups?: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+}
+
+export interface TransportOptions {
+  qps?: number;
+  burst?: number;
+  userAgent?: string;
+  /** Keep-alive connections per origin (default unlimited); each open watch holds one. */
+  connections?: number;
+  timeoutMs?: number;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  impersonate?: Impersonation;
+}
+
+/** HTTP to the API server on an undici keep-alive pool; bodies stay raw JSON. */
+export class Transport {
+  readonly credentials: Credentials;
+  private readonly limiter: TokenBucket;
+  private readonly opts: Required<Pick<TransportOptions, 'userAgent' | 'connections' | 'timeoutMs'>>;
+  private agent: Agent | undefined;
+  private agentKey = '';
+
+  constructor(credentials: Credentials, opts: TransportOptions = {}) {
+    this.credentials = credentials;
+    this.limiter = new TokenBucket(opts.qps ?? 50, opts.burst ?? 300);
+    this.opts = { userAgent: opts.userAgent ?? 'eddy', connections: opts.connections ?? 0, timeoutMs: opts.timeoutMs ?? 30_000 };
+  }
+
+  /** JSON request/response; a non-2xx answer becomes an ApiError carrying the server's Status. */
+  async json<T>(req: HttpRequest): Promise<T> {
+    const res = await this.send(req, req.timeoutMs ?? this.opts.timeoutMs);
+    const text = await res.body.text();
+    if (res.statusCode >= 300) throw apiError(res.statusCode, text, res.headers);
+    return JSON.parse(text) as T;
+  }
+
+  /** A streaming response (watch): the caller reads and closes the body. No overall timeout. */
+  async stream(req: HttpRequest): Promise<Readable> {
+    const res = await this.send(req, 0);
+    if (res.statusCode >= 300) throw apiError(res.statusCode, await res.body.text(), res.headers);
+    return res.body;
+  }
+
+  async close(): Promise<void> {
+    await this.agent?.close();
+  }
+
+  private async send(req: HttpRequest, timeoutMs: number): Promise<Dispatcher.ResponseData> {
+    await this.limiter.acquire(req.signal);
+    const auth = await this.credentials.forRequest();
+    const url = new URL(this.credentials.server + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    try {
+      return await request(url, {
+        method: req.method,
+        dispatcher: this.dispatcher(auth),
+        headers: this.headers(req, auth),
+        ...(req.body !== undefined ? { body: typeof req.body === 'string' ? req.body : JSON.stringify(req.body) } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+    } catch (err) {
+      throw transportError(err, `${req.method} ${req.path}`);
+    }
+  }
+
+  /** Flat header list: repeated Impersonate-Group headers must each survive. */
+  private headers(req: HttpRequest, auth: RequestAuth): string[] {
+    const h = ['user-agent', this.opts.userAgent, 'accept', req.accept ?? 'application/json'];
+    if (auth.authorization) h.push('authorization', auth.authorization);
+    if (req.body !== undefined) h.push('content-type', req.contentType ?? 'application/json');
+    const imp = req.impersonate;
+    if (imp) {
+      h.push('impersonate-user', imp.user);
+      for (const g of imp.groups ?? []) h.push('impersonate-group', g);
+      if (imp.uid) h.push('impersonate-uid', imp.uid);
+      for (const [k, vs] of Object.entries(imp.extra ?? {})) for (const v of vs) h.push(`impersonate-extra-${encodeURIComponent(k)}`, v);
+    }
+    return h;
+  }
+
+  /** One pool per TLS identity; rebuilt only if an exec plugin rotates the client certificate. */
+  private dispatcher(auth: RequestAuth): Agent {
+    const key = `${String(auth.cert ?? '')}|${String(auth.key ?? '')}`;
+    if (!this.agent || key !== this.agentKey) {
+      const old = this.agent;
+      this.agent = new Agent({
+        ...(this.opts.connections > 0 ? { connections: this.opts.connections } : {}),
+        // HTTP/1.1 only: undici's HTTP/2 path joins repeated headers into one, which turns
+        // Impersonate-Group: a, Impersonate-Group: b into a single group "a, b".
+        allowH2: false,
+        keepAliveTimeout: 30_000,
+        connect: {
+          ...(auth.ca ? { ca: auth.ca } : {}),
+          ...(auth.cert ? { cert: auth.cert } : {}),
+          ...(auth.key ? { key: auth.key } : {}),
+          ...(auth.rejectUnauthorized !== undefined ? { rejectUnauthorized: auth.rejectUnauthorized } : {}),
+          ...(auth.servername ? { servername: auth.servername } : {}),
+        },
+      });
+      this.agentKey = key;
+      void old?.close();
+    }
+    return this.agent;
+  }
+}
+
+function apiError(code: number, text: string, headers: Dispatcher.ResponseData['headers']): ApiError {
+  let status: Status;
+  try {
+    const parsed = JSON.parse(text) as Partial<Status>;
+    status = parsed.kind === 'Status' ? (parsed as Status) : { kind: 'Status', apiVersion: 'v1', code, message: text.slice(0, 1000) };
+  } catch {
+    status = { kind: 'Status', apiVersion: 'v1', code, message: text.slice(0, 1000) || `HTTP ${code}` };
+  }
+  const retryAfter = headers['retry-after'];
+  return new ApiError(code, status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+}
+
+function transportError(err: unknown, what: string): Error {
+  if (err instanceof undiciErrors.RequestAbortedError || (err instanceof Error && err.name === 'AbortError')) {
+    return new TransportError('Aborted', `${what}: aborted`, err);
+  }
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return new TransportError('Timeout', `${what}: timed out`, err);
+  }
+  return new TransportError('ConnectionFailed', `${what}: ${err instanceof Error ? err.message : String(err)}`, err);
+}
