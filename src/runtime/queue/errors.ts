@@ -5,7 +5,8 @@ export type ControllerErrorReason =
   | 'AlreadyStarted'
   | 'DuplicateName'
   | 'MetricsAlreadyRegistered'
-  | 'ReconcileTimeout';
+  | 'ReconcileTimeout'
+  | 'ShutdownTimeout';
 
 export class ControllerError extends Error {
   readonly reason: ControllerErrorReason;
