@@ -1,6 +1,7 @@
 // Public surface of eddy's controller SDK: work queue, rate limiters, controller loop, metrics.
 export { systemClock, type Cancel, type Clock } from './clock.ts';
 export { FakeClock, flushPromises } from './fake-clock.ts';
+export { deferred, metricValue, type Deferred } from './testing.ts';
 export { ControllerError, TerminalError, isTerminalError, type ControllerErrorReason } from './errors.ts';
 export { noopLogger, type Logger } from './logger.ts';
 export { parseKey, requestKey, type Request } from './request.ts';
