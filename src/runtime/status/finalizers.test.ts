@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import type { KubeObject } from '../../kube/types.ts';
 import { addFinalizer, FluxFinalizer, hasFinalizer, removeFinalizer } from './finalizers.ts';
 
-function ks(finalizers?: string[], resourceVersion: string | undefined = '42'): KubeObject {
-  return { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system', resourceVersion, ...(finalizers ? { finalizers } : {}) } };
+function ks(finalizers?: string[], resourceVersion: string | null = '42'): KubeObject {
+  return { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system', ...(resourceVersion === null ? {} : { resourceVersion }), ...(finalizers ? { finalizers } : {}) } };
 }
 
 describe('finalizers', () => {
@@ -41,7 +41,7 @@ describe('finalizers', () => {
       { op: 'remove', path: '/metadata/finalizers/2' },
       { op: 'remove', path: '/metadata/finalizers/0' },
     ]);
-    const last = removeFinalizer(ks([FluxFinalizer], undefined));
+    const last = removeFinalizer(ks([FluxFinalizer], null));
     assert.deepEqual(last?.mergePatch, { metadata: { finalizers: null } });
     assert.deepEqual(last?.jsonPatch, [{ op: 'remove', path: '/metadata/finalizers/0' }]);
     assert.equal(removeFinalizer(ks()), undefined);
