@@ -148,6 +148,7 @@ export class EventRecorder {
     const now = this.#clock();
     const regarding = referenceOf(obj);
     const annotations = eventAnnotations(obj, input.metadata);
+    // Forwarded before the spam filter, as Flux does: notification-controller rate-limits on its own.
     if (this.#forwarder && input.type !== 'Trace') this.#forward(regarding, annotations, input, now);
 
     const objectKey = `${regarding.apiVersion}/${regarding.kind}/${regarding.namespace ?? ''}/${regarding.name}/${regarding.uid ?? ''}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject, TypeRef } from '../../kube/types.ts';
-import { ConditionWriter, getConditions } from './conditions.ts';
+import { ConditionWriter, getConditions, remove } from './conditions.ts';
 import { applyMergePatch, isPlainObject } from './merge-patch.ts';
 import { StatusPatcher, StatusPatchError } from './patcher.ts';
 import type { StatusWriter } from './patcher.ts';
@@ -108,7 +108,6 @@ describe('StatusPatcher', () => {
     await patcher.patch(obj);
     assert.deepEqual(server.patches[1], { status: { lastHandledReconcileAt: 'now' } });
     w.markTrue(obj, 'Ready', 'Succeeded', 'done');
-    const { remove } = await import('./conditions.ts');
     remove(obj, 'Reconciling');
     await patcher.patch(obj);
     const third = sentStatus(server, 2).conditions as { type: string }[];
