@@ -12,7 +12,7 @@ import { k8sBinaries } from '../test/tools/k8s-binaries.ts';
 const repo = resolve(import.meta.dirname, '..');
 const home = join(repo, '.eddy', 'test-home');
 const name = 'test';
-const files = process.argv.length > 2 ? process.argv.slice(2) : ['src/**/*.test.ts', 'test/**/*.test.ts'];
+const files = process.argv.length > 2 ? process.argv.slice(2) : ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'];
 // Tests mostly wait on servers and the API server, so more files than cores run at once.
 const concurrency = process.env['EDDY_TEST_CONCURRENCY'] ?? '6';
 

@@ -4,10 +4,11 @@ import { eddyHome } from '../cluster/paths.ts';
 import { KUBERNETES_VERSION } from '../cluster/binary.ts';
 import { printNodes, registerCluster, startCluster, type ClusterUpFlags } from './cluster.ts';
 import type { CliContext } from './context.ts';
+import { registerRun } from './run.ts';
 
 export const VERSION = '0.1.0';
 
-export function buildProgram(ctx: CliContext): Command {
+export function buildProgram(ctx: CliContext, env: NodeJS.ProcessEnv = {}): Command {
   const program = new Command('eddy')
     .description('eddy: the Flux v2 GitOps Toolkit in TypeScript')
     .version(VERSION, '-v, --version')
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
     .description('print versions')
     .action(() => ctx.out(`eddy ${VERSION} (local control plane: Kubernetes ${KUBERNETES_VERSION})`));
   registerCluster(program, ctx);
+  registerRun(program, ctx, env);
   return program;
 }
 
@@ -40,7 +42,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     err: (l) => process.stderr.write(`${l}\n`),
   };
   try {
-    await buildProgram(ctx).parseAsync(argv);
+    await buildProgram(ctx, env).parseAsync(argv);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;

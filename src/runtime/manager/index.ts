@@ -1,0 +1,4 @@
+export { ControllerBuilder, type BuilderOptions, type MapFunc } from './builder.ts';
+export { InformerCache, type InformerKey } from './informers.ts';
+export { Manager, type LeaderElectionConfig, type ManagerOptions, type ManagerPhase } from './manager.ts';
+export { and, annotationChanged, generationChanged, labelsChanged, or, type ObjectEvent, type Predicate } from './predicates.ts';
