@@ -1,6 +1,10 @@
 // What every integration test needs from the run's control plane: its kubeconfig, kubectl 1.35
 // bound to it, and a namespace of its own that is deleted afterwards.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clusterDown, clusterUp } from '../../src/cluster/lifecycle.ts';
 import { run, type RunResult } from '../tools/exec.ts';
 import { k8sBinaries } from '../tools/k8s-binaries.ts';
 
@@ -52,6 +56,30 @@ export async function createNamespace(prefix: string): Promise<{ name: string; r
     name,
     remove: async () => {
       await kubectl(['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
+    },
+  };
+}
+
+export interface PrivateCluster {
+  home: string;
+  name: string;
+  kubeconfig: string;
+  dir: string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * A cluster of the test's own, for tests that restart the API server or otherwise disturb
+ * everything else running against the shared one.
+ */
+export async function startPrivateCluster(name: string, nodes = 1): Promise<PrivateCluster> {
+  const home = await mkdtemp(join(tmpdir(), `eddy-${name}-`));
+  const st = await clusterUp({ home, name, nodes, binary: testCluster().binary });
+  return {
+    home, name, kubeconfig: st.kubeconfig ?? '', dir: join(home, 'clusters', name),
+    stop: async () => {
+      await clusterDown(home, name);
+      await rm(home, { recursive: true, force: true });
     },
   };
 }
