@@ -11,33 +11,47 @@ import type { Harness } from './testing/harness.ts';
 const apps = ['web', 'db', 'cache'];
 const app = (o: KubeObject) => [o.metadata.labels?.['app'] ?? 'none'];
 
-/** One random step against the server: mostly writes, sometimes a fault. */
-function randomStep(server: FakeApiServer, rnd: () => number, i: number): void {
+/** Faults with their chance per step; whatever is left over is a write. */
+const faults: [number, (server: FakeApiServer) => void][] = [
+  [0.03, (s) => s.cutWatches()],
+  [0.03, (s) => s.breakWatches()],
+  [0.02, (s) => s.compact()],
+  [0.01, (s) => s.expireWatches()],
+  [0.01, (s) => void s.watchFailures.push(new Error('connect ECONNREFUSED'))],
+  [0.005, (s) => void s.watchFailures.push(new FakeStatusError(goneStatus()))],
+  [0.005, (s) => void s.listFailures.push(new Error('socket hang up'))],
+  [0.03, (s) => s.bookmark()],
+  [0.02, (s) => void (s.stalled = !s.stalled)],
+  [0.01, (s) => s.errorWatches({ kind: 'Status', apiVersion: 'v1', code: 500, message: 'boom' })],
+];
+
+/** One random write: create (reusing a few names, so delete-then-recreate is common), update or delete. */
+function randomWrite(server: FakeApiServer, rnd: () => number, i: number): void {
   const keys = server.keys();
   const pick = () => keys[Math.floor(rnd() * keys.length)] ?? '';
   const labels = () => ({ app: apps[Math.floor(rnd() * apps.length)] ?? 'web' });
   const r = rnd();
-  if (r < 0.3 || keys.length === 0) {
+  if (r < 0.35 || keys.length === 0) {
     const ns = `ns${Math.floor(rnd() * 3)}`;
-    // Reusing a few names makes delete-then-recreate under one key common.
     const name = `o${Math.floor(rnd() * 150)}`;
     if (!server.has(`${ns}/${name}`)) server.create(name, ns, { metadata: { labels: labels() } });
-  } else if (r < 0.6) {
+  } else if (r < 0.75) {
     server.update(pick(), (o) => {
       o['data'] = { step: String(i) };
       if (rnd() < 0.3) o.metadata.labels = labels();
     });
-  } else if (r < 0.78) server.delete(pick());
-  else if (r < 0.81) server.cutWatches();
-  else if (r < 0.84) server.breakWatches();
-  else if (r < 0.86) server.compact();
-  else if (r < 0.87) server.expireWatches();
-  else if (r < 0.88) server.watchFailures.push(new Error('connect ECONNREFUSED'));
-  else if (r < 0.885) server.watchFailures.push(new FakeStatusError(goneStatus()));
-  else if (r < 0.89) server.listFailures.push(new Error('socket hang up'));
-  else if (r < 0.92) server.bookmark();
-  else if (r < 0.94) server.stalled = !server.stalled;
-  else if (r < 0.95) server.errorWatches({ kind: 'Status', apiVersion: 'v1', code: 500, message: 'boom' });
+  } else {
+    server.delete(pick());
+  }
+}
+
+function randomStep(server: FakeApiServer, rnd: () => number, i: number): void {
+  let r = rnd();
+  for (const [chance, fault] of faults) {
+    if (r < chance) return fault(server);
+    r -= chance;
+  }
+  randomWrite(server, rnd, i);
 }
 
 /** Lets faults heal, runs until the informer has caught up, then compares everything. */

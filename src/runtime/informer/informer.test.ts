@@ -141,6 +141,25 @@ describe('SharedInformer: watch recovery', () => {
     await h.stop();
   });
 
+  it('backs off before re-listing when a fresh watch expires at once, instead of hammering the server', async () => {
+    const h = harness();
+    h.server.create('a');
+    h.start();
+    await runUntil(h.clock, synced(h));
+    h.server.create('b'); // the watch makes progress
+    await runUntil(h.clock, synced(h));
+    const at: number[] = [];
+    h.server.onList = () => void at.push(h.clock.now());
+    for (let i = 0; i < 3; i++) h.server.watchFailures.push(new FakeStatusError(goneStatus()));
+    h.server.expireWatches();
+    await runUntil(h.clock, () => h.server.listCalls.length === 5 && h.server.activeWatches() === 1);
+    const t0 = at[0] ?? 0;
+    // The first expiry follows a watch that made progress: re-list at once; the next ones back off.
+    assert.deepEqual(at.map((t) => t - t0), [0, 800, 800 + 1600, 800 + 1600 + 3200]);
+    assert.equal(h.informer.stats().expired, 4);
+    await h.stop();
+  });
+
   it('treats ADDED for a cached key as an update and ignores DELETED for an unknown one', async () => {
     const obj = (rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'X', metadata: { name: 'a', resourceVersion: rv } });
     const script: WatchEvent<KubeObject>[] = [

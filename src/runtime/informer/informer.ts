@@ -126,6 +126,8 @@ export class SharedInformer<T extends KubeObject> {
     failures: 0,
   };
   #rv = '';
+  /** Events and bookmarks applied since the last list. */
+  #progressSinceList = 0;
   #synced = false;
   #started = false;
   #stopped = false;
@@ -271,6 +273,9 @@ export class SharedInformer<T extends KubeObject> {
         // The server no longer has our resourceVersion: only a fresh list can catch up.
         this.#stats.expired++;
         this.#log.info({ informer: this.name, rv: this.#rv }, 'watch expired (410); re-listing');
+        // Expired again before a single event since the last list: the server is in trouble,
+        // and re-listing in a tight loop would only add to it.
+        if (this.#progressSinceList === 0) await this.#sleepBackoff(signal);
         return 'list';
       case 'inactive':
         this.#stats.inactivityRestarts++;
@@ -341,6 +346,7 @@ export class SharedInformer<T extends KubeObject> {
     const initial = !this.#synced;
     const { added, kept, deleted } = this.store.replace(items);
     this.#rv = rv;
+    this.#progressSinceList = 0;
     this.#synced = true;
     for (const obj of deleted) this.#notifyDelete(obj);
     for (const { old, new: obj } of kept) {
@@ -485,6 +491,7 @@ export class SharedInformer<T extends KubeObject> {
   }
 
   #advance(obj: KubeObject): void {
+    this.#progressSinceList++;
     const rv = obj.metadata.resourceVersion;
     if (rv) this.#rv = rv;
   }
