@@ -3,7 +3,7 @@ import { Backoff } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
-import { InformerError, asStatus, isExpired } from './errors.ts';
+import { InformerError, asStatus, isExpired, statusCodeOf } from './errors.ts';
 import { Store } from './store.ts';
 import type { Indexers } from './store.ts';
 
@@ -88,7 +88,8 @@ type WatchOutcome =
   | { kind: 'expired' }
   | { kind: 'inactive' }
   | { kind: 'stopped' }
-  | { kind: 'failed'; err: unknown; established: boolean };
+  /** `rewatch`: resuming from the last resourceVersion is worth trying; otherwise re-list. */
+  | { kind: 'failed'; err: unknown; rewatch: boolean };
 
 const ABANDONED = Symbol('abandoned');
 
@@ -289,12 +290,11 @@ export class SharedInformer<T extends KubeObject> {
       case 'failed':
         this.#stats.failures++;
         this.#log.warn(
-          { informer: this.name, err: outcome.err, established: outcome.established },
+          { informer: this.name, err: outcome.err, rewatch: outcome.rewatch },
           'watch failed; retrying after backoff',
         );
         await this.#sleepBackoff(signal);
-        // A watch that never delivered may have failed for a reason a list surfaces or fixes.
-        return outcome.established ? 'watch' : 'list';
+        return outcome.rewatch ? 'watch' : 'list';
     }
   }
 
@@ -396,7 +396,9 @@ export class SharedInformer<T extends KubeObject> {
     } catch (err) {
       if (outer.aborted) return { kind: 'stopped' };
       if (isExpired(err)) return { kind: 'expired' };
-      return { kind: 'failed', err, established: activity.events > 0 };
+      // A watch that never delivered may have failed for a reason a list surfaces or fixes, as
+      // client-go does; but a throttled (429) one only needs to wait.
+      return { kind: 'failed', err, rewatch: activity.events > 0 || statusCodeOf(err) === 429 };
     } finally {
       outer.removeEventListener('abort', stop);
       if (!ctl.signal.aborted) ctl.abort();
@@ -487,7 +489,7 @@ export class SharedInformer<T extends KubeObject> {
     if (status?.code === 410) return { kind: 'expired' };
     const msg = status?.message ?? 'watch ERROR event without a Status';
     const err = new InformerError('WatchError', msg, status ? { status } : {});
-    return { kind: 'failed', err, established: true };
+    return { kind: 'failed', err, rewatch: true };
   }
 
   #advance(obj: KubeObject): void {
