@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject, ListerWatcher, WatchEvent } from '../../kube/types.ts';
+import { pino } from 'pino';
 import { InformerError } from './errors.ts';
 import { SharedInformer } from './informer.ts';
 import { FakeClock, runUntil, tick } from './testing/fake-clock.ts';
@@ -141,6 +142,25 @@ describe('SharedInformer: watch recovery', () => {
     await h.stop();
   });
 
+  it('backs off before re-listing when a fresh watch expires at once, instead of hammering the server', async () => {
+    const h = harness();
+    h.server.create('a');
+    h.start();
+    await runUntil(h.clock, synced(h));
+    h.server.create('b'); // the watch makes progress
+    await runUntil(h.clock, synced(h));
+    const at: number[] = [];
+    h.server.onList = () => void at.push(h.clock.now());
+    for (let i = 0; i < 3; i++) h.server.watchFailures.push(new FakeStatusError(goneStatus()));
+    h.server.expireWatches();
+    await runUntil(h.clock, () => h.server.listCalls.length === 5 && h.server.activeWatches() === 1);
+    const t0 = at[0] ?? 0;
+    // The first expiry follows a watch that made progress: re-list at once; the next ones back off.
+    assert.deepEqual(at.map((t) => t - t0), [0, 800, 800 + 1600, 800 + 1600 + 3200]);
+    assert.equal(h.informer.stats().expired, 4);
+    await h.stop();
+  });
+
   it('treats ADDED for a cached key as an update and ignores DELETED for an unknown one', async () => {
     const obj = (rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'X', metadata: { name: 'a', resourceVersion: rv } });
     const script: WatchEvent<KubeObject>[] = [
@@ -256,6 +276,12 @@ describe('SharedInformer: failures', () => {
     h.server.cutWatches();
     await runUntil(h.clock, () => h.server.listCalls.length === 2 && h.server.activeWatches() === 1);
     assert.equal(h.informer.stats().failures, 2);
+
+    const throttled = Object.assign(new Error('throttled'), { statusCode: 429 });
+    h.server.watchFailures.push(throttled);
+    h.server.cutWatches();
+    await runUntil(h.clock, () => h.informer.stats().failures === 3 && h.server.activeWatches() === 1);
+    assert.equal(h.server.listCalls.length, 2); // throttling only needs a wait, not a re-list
     assert.deepEqual(h.events, ['add default/a 1 initial', 'add default/b 2']);
     await h.stop();
   });
@@ -273,6 +299,9 @@ describe('SharedInformer: failures', () => {
     await h.stop();
   });
 
+});
+
+describe('SharedInformer: backoff', () => {
   it('resets the backoff after a healthy period', async () => {
     const h = harness({ inactivityTimeoutMs: 3_600_000 });
     h.start();
@@ -421,6 +450,12 @@ describe('SharedInformer: lifecycle', () => {
     await tick();
     assert.equal(h.server.activeWatches(), 0);
     assert.equal(h.clock.pendingTimers(), 0);
+  });
+
+  it('takes a pino logger as its log', () => {
+    const lw: ListerWatcher<KubeObject> = { list: () => Promise.reject(new Error('x')), watch: () => [] as never };
+    const informer = new SharedInformer({ lw, name: 'x', log: pino({ level: 'silent' }) });
+    assert.equal(informer.hasSynced(), false);
   });
 
   it('refuses invalid options', () => {

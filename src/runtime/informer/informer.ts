@@ -3,7 +3,7 @@ import { Backoff } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
-import { InformerError, asStatus, isExpired } from './errors.ts';
+import { InformerError, asStatus, isExpired, statusCodeOf } from './errors.ts';
 import { Store } from './store.ts';
 import type { Indexers } from './store.ts';
 
@@ -88,7 +88,8 @@ type WatchOutcome =
   | { kind: 'expired' }
   | { kind: 'inactive' }
   | { kind: 'stopped' }
-  | { kind: 'failed'; err: unknown; established: boolean };
+  /** `rewatch`: resuming from the last resourceVersion is worth trying; otherwise re-list. */
+  | { kind: 'failed'; err: unknown; rewatch: boolean };
 
 const ABANDONED = Symbol('abandoned');
 
@@ -126,6 +127,8 @@ export class SharedInformer<T extends KubeObject> {
     failures: 0,
   };
   #rv = '';
+  /** Events and bookmarks applied since the last list. */
+  #progressSinceList = 0;
   #synced = false;
   #started = false;
   #stopped = false;
@@ -271,6 +274,9 @@ export class SharedInformer<T extends KubeObject> {
         // The server no longer has our resourceVersion: only a fresh list can catch up.
         this.#stats.expired++;
         this.#log.info({ informer: this.name, rv: this.#rv }, 'watch expired (410); re-listing');
+        // Expired again before a single event since the last list: the server is in trouble,
+        // and re-listing in a tight loop would only add to it.
+        if (this.#progressSinceList === 0) await this.#sleepBackoff(signal);
         return 'list';
       case 'inactive':
         this.#stats.inactivityRestarts++;
@@ -284,12 +290,11 @@ export class SharedInformer<T extends KubeObject> {
       case 'failed':
         this.#stats.failures++;
         this.#log.warn(
-          { informer: this.name, err: outcome.err, established: outcome.established },
+          { informer: this.name, err: outcome.err, rewatch: outcome.rewatch },
           'watch failed; retrying after backoff',
         );
         await this.#sleepBackoff(signal);
-        // A watch that never delivered may have failed for a reason a list surfaces or fixes.
-        return outcome.established ? 'watch' : 'list';
+        return outcome.rewatch ? 'watch' : 'list';
     }
   }
 
@@ -341,6 +346,7 @@ export class SharedInformer<T extends KubeObject> {
     const initial = !this.#synced;
     const { added, kept, deleted } = this.store.replace(items);
     this.#rv = rv;
+    this.#progressSinceList = 0;
     this.#synced = true;
     for (const obj of deleted) this.#notifyDelete(obj);
     for (const { old, new: obj } of kept) {
@@ -390,7 +396,9 @@ export class SharedInformer<T extends KubeObject> {
     } catch (err) {
       if (outer.aborted) return { kind: 'stopped' };
       if (isExpired(err)) return { kind: 'expired' };
-      return { kind: 'failed', err, established: activity.events > 0 };
+      // A watch that never delivered may have failed for a reason a list surfaces or fixes, as
+      // client-go does; but a throttled (429) one only needs to wait.
+      return { kind: 'failed', err, rewatch: activity.events > 0 || statusCodeOf(err) === 429 };
     } finally {
       outer.removeEventListener('abort', stop);
       if (!ctl.signal.aborted) ctl.abort();
@@ -481,10 +489,11 @@ export class SharedInformer<T extends KubeObject> {
     if (status?.code === 410) return { kind: 'expired' };
     const msg = status?.message ?? 'watch ERROR event without a Status';
     const err = new InformerError('WatchError', msg, status ? { status } : {});
-    return { kind: 'failed', err, established: true };
+    return { kind: 'failed', err, rewatch: true };
   }
 
   #advance(obj: KubeObject): void {
+    this.#progressSinceList++;
     const rv = obj.metadata.resourceVersion;
     if (rv) this.#rv = rv;
   }

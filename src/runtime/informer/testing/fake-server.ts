@@ -123,6 +123,10 @@ export class FakeApiServer implements ListerWatcher<KubeObject> {
     return new Map([...this.#objects].map(([k, v]) => [k, clone(v)]));
   }
 
+  has(key: string): boolean {
+    return this.#objects.has(key);
+  }
+
   keys(): string[] {
     return [...this.#objects.keys()];
   }

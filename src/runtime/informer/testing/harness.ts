@@ -33,7 +33,7 @@ export function eventRecorder(lines: string[]): EventHandler<KubeObject> {
 /**
  * Rebuilds the world from handler calls alone and records every call that contradicts what
  * the handler was told before: an add for a known key, an update whose old state is not the
- * last one told, a delete for an unknown key.
+ * last one told or that goes back in time, a delete for an unknown key.
  */
 export class Mirror implements EventHandler<KubeObject> {
   readonly objects = new Map<string, KubeObject>();
@@ -50,6 +50,8 @@ export class Mirror implements EventHandler<KubeObject> {
     const known = this.objects.get(key);
     if (!known) this.violations.push(`update for unknown ${key}`);
     else if (rvOf(known) !== rvOf(old)) this.violations.push(`update ${key}: old @${rvOf(old)} but told @${rvOf(known)}`);
+    // The fake server's resourceVersions are integers, so going back in time is detectable.
+    if (Number(rvOf(obj)) <= Number(rvOf(old))) this.violations.push(`update ${key} back in time @${rvOf(old)}→@${rvOf(obj)}`);
     this.objects.set(key, obj);
   }
 
