@@ -162,7 +162,9 @@ describe('convergence under disruption', () => {
 
   it('re-lists cleanly after a 410 Gone (history compacted while the watch was away)', async () => {
     const expiredBefore = informer.stats().expired;
-    proxy.setBlocked(true);
+    // Hold the informer's reconnection (accepted, not forwarded) so that its next request is a
+    // watch from its last resourceVersion, arriving after that history is gone.
+    proxy.setHolding(true);
     proxy.cutAll();
     await parallel(100, 16, async (i) => {
       await retrying(() => writer.create({ ...CM, metadata: { name: `late-${i}`, namespace: NS, labels: { converge: 'yes' } }, data: { v: '1' } }).then(() => undefined));
@@ -174,7 +176,7 @@ describe('convergence under disruption', () => {
     // A fresh watch cache starts at the current revision: the informer's is now too old.
     await restartApiServer();
     await retrying(() => writer.get(CM, 'late-0', NS));
-    proxy.setBlocked(false);
+    proxy.setHolding(false);
     const server = await converged();
     assert.ok(informer.stats().expired > expiredBefore, `a 410 forced a re-list (expired ${informer.stats().expired})`);
     assert.equal(server.size, N / 2 - 100 + 100);

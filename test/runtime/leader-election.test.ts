@@ -70,21 +70,25 @@ describe('leader election', () => {
     await until('b to lead', () => b.acts.length > 0, 20_000);
     const takeover = (b.acts[0] ?? 0) - killedAt;
     // Lease duration 4 s, retry period 0.5 s: B may act once the lease it last saw renewed has
-    // expired (~4.5 s); the rest is slack for a loaded 2-core machine.
+    // expired (~4.5 s on an idle machine). The upper bound only proves liveness: a loaded 2-core
+    // machine stretches every poll; timing belongs in benchmarks.
     assert.ok(takeover >= 3_000, `took over ${takeover} ms after the kill: not before the lease could expire`);
-    assert.ok(takeover <= 4_000 + 2 * 500 + 3_000, `took over ${takeover} ms after the kill`);
+    assert.ok(takeover <= 20_000, `took over ${takeover} ms after the kill`);
+    process.stderr.write(`leader takeover ${takeover} ms after the kill\n`);
     assert.ok((a.acts.at(-1) ?? 0) < (b.acts[0] ?? 0), 'acting periods do not overlap');
 
-    // A graceful stop releases the Lease: a new candidate takes over well before a lease duration.
+    // A graceful stop releases the Lease (empty holder), so a new candidate need not wait for it
+    // to expire.
     const c = campaign(ns.name, 'c');
     all.push(c);
     await sleep(1_000);
-    const stoppedAt = Date.now();
     b.child.kill('SIGTERM');
     await exited(b);
+    const lease = await client.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }, 'test-leader', ns.name);
+    const holder = (lease['spec'] as { holderIdentity?: string }).holderIdentity ?? '';
+    assert.ok(holder === '' || holder === 'c', `released on SIGTERM (holder now ${JSON.stringify(holder)})`);
     await until('c to lead', () => c.acts.length > 0, 20_000);
     assert.ok((b.acts.at(-1) ?? 0) < (c.acts[0] ?? 0), 'acting periods do not overlap');
-    assert.ok((c.acts[0] ?? 0) - stoppedAt < 3_000, `released lease taken over in ${(c.acts[0] ?? 0) - stoppedAt} ms`);
 
     const counter = await client.get({ apiVersion: 'v1', kind: 'ConfigMap' }, 'counter', ns.name);
     const data = counter['data'] as Record<string, string>;

@@ -8,6 +8,8 @@ export interface TcpProxy {
   cutAll(): void;
   /** While blocked, new connections are refused (reset) at once. */
   setBlocked(blocked: boolean): void;
+  /** While holding, new connections are accepted but not forwarded until holding ends. */
+  setHolding(holding: boolean): void;
   connections(): number;
   stop(): Promise<void>;
 }
@@ -15,11 +17,9 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let blocked = false;
-  const server: Server = createServer((client) => {
-    if (blocked) {
-      client.resetAndDestroy();
-      return;
-    }
+  let held: Socket[] | undefined;
+  const forward = (client: Socket) => {
+    if (client.destroyed) return;
     const upstream = createConnection({ port: targetPort, host: targetHost });
     open.add(client);
     open.add(upstream);
@@ -33,6 +33,13 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     upstream.on('error', close).on('close', close);
     client.pipe(upstream);
     upstream.pipe(client);
+  };
+  const server: Server = createServer((client) => {
+    if (blocked) client.resetAndDestroy();
+    else if (held) {
+      client.pause();
+      held.push(client);
+    } else forward(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -45,8 +52,15 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     port,
     cutAll,
     setBlocked: (b) => (blocked = b),
+    setHolding: (h) => {
+      const waiting = held ?? [];
+      held = h ? waiting : undefined;
+      if (!h) for (const c of waiting) forward(c);
+    },
     connections: () => open.size / 2,
     stop: async () => {
+      for (const c of held ?? []) c.destroy();
+      held = undefined;
       cutAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
