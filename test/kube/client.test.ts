@@ -152,6 +152,22 @@ describe('KubeClient', { concurrency: true }, () => {
     await assert.rejects(both.create(configMap(ns.name, 'nope', {})), isForbidden);
   });
 
+  it('lists and watches metadata only (PartialObjectMetadata)', async () => {
+    await client.create({ ...configMap(ns.name, 'meta-only', { secretish: 'not in the answer' }), metadata: { name: 'meta-only', namespace: ns.name, labels: { meta: 'yes' } } });
+    const list = await client.list(CM, { namespace: ns.name, labelSelector: 'meta=yes', metadataOnly: true });
+    assert.equal(list.kind, 'PartialObjectMetadataList');
+    assert.equal(list.items[0]?.kind, 'PartialObjectMetadata');
+    assert.equal(list.items[0]?.metadata.name, 'meta-only');
+    assert.equal(list.items[0]?.['data'], undefined);
+    const ac = new AbortController();
+    for await (const ev of client.watch(CM, { namespace: ns.name, labelSelector: 'meta=yes', metadataOnly: true, signal: ac.signal })) {
+      assert.equal(ev.object.kind, 'PartialObjectMetadata');
+      assert.equal(ev.object['data'], undefined);
+      break;
+    }
+    ac.abort();
+  });
+
   it('watches ADDED, MODIFIED and DELETED and receives bookmarks', async () => {
     const start = await client.list(CM, { namespace: ns.name, labelSelector: 'watched=yes' });
     const ac = new AbortController();
