@@ -4,7 +4,7 @@ import { TerminalError } from '../../runtime/queue/errors.ts';
 import type { Result } from '../../runtime/queue/controller.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import type { StatusPatcher } from '../../runtime/status/patcher.ts';
-import { isFalse, markFalse, markReconciling, markStalled, remove } from '../../runtime/status/conditions.ts';
+import { isTrue, markFalse, markReconciling, markStalled, remove } from '../../runtime/status/conditions.ts';
 import { summarize, type SummarizeSpec } from '../../runtime/status/summarize.ts';
 import type { ReconcileError } from './errors.ts';
 import type { StepOutcome } from './steps.ts';
@@ -64,8 +64,10 @@ function writeConditions(obj: KubeObject, err: ReconcileError | undefined, spec:
     markReconciling(obj, 'ProgressingWithRetry', err.message);
   }
   summarize(obj, spec);
-  // A failure that no owned condition explains still shows on Ready.
-  if (err && !isFalse(obj, 'Ready')) markFalse(obj, 'Ready', err.reason, err.message);
+  // A failure that no specific condition (FetchFailed, BuildFailed, …) explains shows on Ready
+  // with the error's own reason, not as a mere "retrying".
+  const explained = spec.negativePolarity.some((t) => t !== 'Reconciling' && t !== 'Stalled' && isTrue(obj, t));
+  if (err && !explained) markFalse(obj, 'Ready', err.reason, err.message);
 }
 
 async function notify(input: FinishInput, err: ReconcileError | undefined): Promise<void> {
