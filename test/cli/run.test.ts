@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeClient } from '../../src/kube/index.ts';
 import { createNamespace, testCluster } from '../cluster/harness.ts';
+import { eventually } from '../tools/eventually.ts';
 import { freePort } from '../tools/ports.ts';
 
 const repo = resolve(import.meta.dirname, '..', '..');
@@ -14,16 +14,6 @@ const repo = resolve(import.meta.dirname, '..', '..');
 async function httpGet(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.text() };
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 describe('eddy run', () => {

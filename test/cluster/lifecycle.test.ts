@@ -7,11 +7,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ClusterError } from '../../src/cluster/errors.ts';
 import { clusterDown, clusterStatus, clusterUp } from '../../src/cluster/lifecycle.ts';
 import { readState } from '../../src/cluster/state.ts';
+import { eventually } from '../tools/eventually.ts';
 import { kubectl, testCluster } from './harness.ts';
 
 const exec = promisify(execFile);
@@ -24,13 +24,6 @@ function eddy(args: string[], home: string): Promise<{ stdout: string; stderr: s
   });
 }
 
-async function eventually(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve().then(fn).catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 describe('a second cluster', () => {
   let home: string;

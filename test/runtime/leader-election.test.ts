@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeClient } from '../../src/kube/index.ts';
 import { createNamespace, testCluster } from '../cluster/harness.ts';
+import { eventually } from '../tools/eventually.ts';
 
 interface Candidate {
   id: string;
@@ -30,14 +31,6 @@ function campaign(ns: string, id: string): Candidate {
   return c;
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 const exited = (c: Candidate) => new Promise<void>((r) => (c.child.exitCode !== null ? r() : c.child.once('exit', () => r())));
 
 describe('leader election', () => {
@@ -58,7 +51,7 @@ describe('leader election', () => {
   it('fails over to the second manager when the leader is killed, never with two leaders acting', async () => {
     const a = campaign(ns.name, 'a');
     all.push(a);
-    await until('a to lead', () => a.acts.length > 3);
+    await eventually('a to lead', () => a.acts.length > 3);
     const b = campaign(ns.name, 'b');
     all.push(b);
     await sleep(2_000);
@@ -67,7 +60,7 @@ describe('leader election', () => {
     const killedAt = Date.now();
     a.child.kill('SIGKILL');
     await exited(a);
-    await until('b to lead', () => b.acts.length > 0, 20_000);
+    await eventually('b to lead', () => b.acts.length > 0, 20_000);
     const takeover = (b.acts[0] ?? 0) - killedAt;
     // Lease duration 4 s, retry period 0.5 s: B may act once the lease it last saw renewed has
     // expired (~4.5 s on an idle machine). The upper bound only proves liveness: a loaded 2-core
@@ -87,7 +80,7 @@ describe('leader election', () => {
     const lease = await client.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }, 'test-leader', ns.name);
     const holder = (lease['spec'] as { holderIdentity?: string }).holderIdentity ?? '';
     assert.ok(holder === '' || holder === 'c', `released on SIGTERM (holder now ${JSON.stringify(holder)})`);
-    await until('c to lead', () => c.acts.length > 0, 20_000);
+    await eventually('c to lead', () => c.acts.length > 0, 20_000);
     assert.ok((b.acts.at(-1) ?? 0) < (c.acts[0] ?? 0), 'acting periods do not overlap');
 
     const counter = await client.get({ apiVersion: 'v1', kind: 'ConfigMap' }, 'counter', ns.name);

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { KubeClient } from '../../kube/client.ts';
-import { LeaderElector } from '../leader/election.ts';
+import { LeaderElector, type LeaderElectionOptions } from '../leader/election.ts';
 import type { Controller } from '../queue/controller.ts';
 import type { Logger } from '../queue/logger.ts';
 import { noopLogger } from '../queue/logger.ts';
@@ -8,14 +8,8 @@ import { RuntimeMetrics } from '../queue/metrics.ts';
 import { ControllerBuilder, type BuilderOptions, type ControllerSink } from './builder.ts';
 import { InformerCache } from './informers.ts';
 
-export interface LeaderElectionConfig {
-  namespace: string;
-  name: string;
-  identity: string;
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
-}
+/** Leader election as the manager runs it; the client is the manager's. */
+export type LeaderElectionConfig = Omit<LeaderElectionOptions, 'client' | 'onError'>;
 
 export interface ManagerOptions {
   client: KubeClient;
