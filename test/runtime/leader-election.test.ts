@@ -85,8 +85,11 @@ describe('leader election', () => {
 
     const counter = await client.get({ apiVersion: 'v1', kind: 'ConfigMap' }, 'counter', ns.name);
     const data = counter['data'] as Record<string, string>;
-    // Every act was an optimistic-concurrency update: none lost, none conflicting.
-    assert.equal(Number(data['count']), a.acts.length + b.acts.length + c.acts.length);
+    // Every act was an optimistic-concurrency update that succeeded: none lost. The killed
+    // leader may have completed one update whose ACT line it never got to print.
+    const acts = a.acts.length + b.acts.length + c.acts.length;
+    const count = Number(data['count']);
+    assert.ok(count === acts || count === acts + 1, `counter ${count} vs ${acts} acts`);
     assert.equal(data['holder'], 'c');
   });
 });
