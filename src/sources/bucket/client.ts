@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { Client } from 'minio';
+import { Client, type BucketItem } from 'minio';
 import { BucketNotFound, TooLarge } from './errors.ts';
 import { classifyError, scrubber, withDeadline } from './failures.ts';
 import { ignoreRules, SOURCE_IGNORE_KEY } from './ignore-rules.ts';
@@ -132,7 +132,8 @@ export class BucketClient {
   private async list(opts: ListOptions, skip: (key: string) => boolean): Promise<BucketObject[]> {
     const max = opts.maxObjects ?? DEFAULT_MAX_OBJECTS;
     const out: BucketObject[] = [];
-    for await (const item of this.minio.listObjectsV2(this.conn.bucketName, opts.prefix ?? '', true)) {
+    const items = this.minio.listObjectsV2(this.conn.bucketName, opts.prefix ?? '', true) as AsyncIterable<BucketItem>;
+    for await (const item of items) {
       if (item.name === undefined || item.name.endsWith('/') || skip(item.name)) continue;
       if (out.length >= max) throw new TooLarge(`bucket '${this.conn.bucketName}' lists more than ${max} objects`);
       out.push({ key: item.name, etag: trimEtag(item.etag), size: item.size });
