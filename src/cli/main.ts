@@ -4,6 +4,7 @@ import { eddyHome } from '../cluster/paths.ts';
 import { KUBERNETES_VERSION } from '../cluster/binary.ts';
 import { printNodes, registerCluster, startCluster, type ClusterUpFlags } from './cluster.ts';
 import type { CliContext } from './context.ts';
+import { registerInstall } from './install.ts';
 import { registerRun } from './run.ts';
 
 export const VERSION = '0.1.0';
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CliContext, env: NodeJS.ProcessEnv = {}): Comm
     .action(() => ctx.out(`eddy ${VERSION} (local control plane: Kubernetes ${KUBERNETES_VERSION})`));
   registerCluster(program, ctx);
   registerRun(program, ctx, env);
+  registerInstall(program, ctx);
   return program;
 }
 
