@@ -115,58 +115,46 @@ function isX(part: string | undefined): boolean {
 
 function parsePrimitive(token: string, source: string): Primitive {
   const m = PRIMITIVE.exec(token);
-  if (!m) throw new ConstraintError(`improper constraint: ${JSON.stringify(source)}`);
-  const op = (m[1] ?? '') as Op;
-  const [major, minorPart, patchPart] = [m[3] ?? '', (m[4] ?? '').slice(1), (m[5] ?? '').slice(1)];
-  const pre = m[6] ?? '';
-  let dirty = false;
-  let minorDirty = false;
-  let patchDirty = false;
-  let text: string;
-  if (isX(major)) {
-    dirty = true;
-    text = `0.0.0${pre ? `-${pre}` : ''}`;
-  } else if (minorPart === '' || isX(minorPart)) {
-    dirty = minorDirty = true;
-    text = `${major}.0.0${pre ? `-${pre}` : ''}`;
-  } else if (patchPart === '' || isX(patchPart)) {
-    dirty = patchDirty = true;
-    text = `${major}.${minorPart}.0${pre ? `-${pre}` : ''}`;
-  } else {
-    text = `${major}.${minorPart}.${patchPart}${pre ? `-${pre}` : ''}`;
-  }
-  const con = parseVersion(text);
-  if (!con || [minorPart, patchPart].some((p) => p !== '' && !isX(p) && !/^\d+$/.test(p))) {
-    throw new ConstraintError(`improper constraint: ${JSON.stringify(source)}`);
-  }
-  return { op, con, dirty, minorDirty, patchDirty };
+  const [major, minorPart, patchPart] = [m?.[3] ?? '', (m?.[4] ?? '').slice(1), (m?.[5] ?? '').slice(1)];
+  const numeric = (p: string): boolean => p === '' || isX(p) || /^\d+$/.test(p);
+  if (!m || !numeric(minorPart) || !numeric(patchPart)) throw new ConstraintError(`improper constraint: ${JSON.stringify(source)}`);
+  const pre = m[6] ? `-${m[6]}` : '';
+  const primitive = dirtyVersion(major, minorPart, patchPart, pre);
+  if (!primitive) throw new ConstraintError(`improper constraint: ${JSON.stringify(source)}`);
+  return { op: (m[1] ?? '') as Op, ...primitive };
 }
+
+/** `1.x` → 1.0.0 with minor and patch dirty; `1.2` → 1.2.0 with patch dirty; `*` → 0.0.0. */
+function dirtyVersion(major: string, minor: string, patch: string, pre: string): Omit<Primitive, 'op'> | undefined {
+  let fields: Omit<Primitive, 'op' | 'con'> & { text: string };
+  if (isX(major)) fields = { dirty: true, minorDirty: false, patchDirty: false, text: `0.0.0${pre}` };
+  else if (minor === '' || isX(minor)) fields = { dirty: true, minorDirty: true, patchDirty: false, text: `${major}.0.0${pre}` };
+  else if (patch === '' || isX(patch)) fields = { dirty: true, minorDirty: false, patchDirty: true, text: `${major}.${minor}.0${pre}` };
+  else fields = { dirty: false, minorDirty: false, patchDirty: false, text: `${major}.${minor}.${patch}${pre}` };
+  const con = parseVersion(fields.text);
+  if (!con) return undefined;
+  return { con, dirty: fields.dirty, minorDirty: fields.minorDirty, patchDirty: fields.patchDirty };
+}
+
+const CHECKS: Record<Op, (c: Primitive, v: Version) => boolean> = {
+  '': (c, v) => (c.dirty ? tilde(c, v) : compareVersions(v, c.con) === 0),
+  '=': (c, v) => (c.dirty ? tilde(c, v) : compareVersions(v, c.con) === 0),
+  '!=': (c, v) => notEqual(c, v),
+  '>': (c, v) => greaterThan(c, v),
+  '<': (c, v) => compareVersions(v, c.con) < 0,
+  '>=': (c, v) => compareVersions(v, c.con) >= 0,
+  '=>': (c, v) => compareVersions(v, c.con) >= 0,
+  '<=': (c, v) => lessThanEqual(c, v),
+  '=<': (c, v) => lessThanEqual(c, v),
+  '~': (c, v) => tilde(c, v),
+  '~>': (c, v) => tilde(c, v),
+  '^': (c, v) => caret(c, v),
+};
 
 function checkPrimitive(c: Primitive, v: Version): boolean {
   // A prerelease only satisfies a constraint that itself names a prerelease (Masterminds issue 21).
   if (v.prerelease !== '' && c.con.prerelease === '') return false;
-  switch (c.op) {
-    case '':
-    case '=':
-      return c.dirty ? tilde(c, v) : compareVersions(v, c.con) === 0;
-    case '!=':
-      return notEqual(c, v);
-    case '>':
-      return greaterThan(c, v);
-    case '<':
-      return compareVersions(v, c.con) < 0;
-    case '>=':
-    case '=>':
-      return compareVersions(v, c.con) >= 0;
-    case '<=':
-    case '=<':
-      return lessThanEqual(c, v);
-    case '~':
-    case '~>':
-      return tilde(c, v);
-    case '^':
-      return caret(c, v);
-  }
+  return CHECKS[c.op](c, v);
 }
 
 function notEqual(c: Primitive, v: Version): boolean {

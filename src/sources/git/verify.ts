@@ -92,7 +92,7 @@ async function verifyObject(obj: ParsedObject, keys: readonly Key[], what: 'comm
     throw new SignatureError('UnknownKey', `${what} is signed by key ${ids.map((id) => id.toHex().toUpperCase()).join(', ')}, which is not among the trusted keys`);
   }
   const message = await createMessage({ binary: new Uint8Array(obj.payload) });
-  const { signatures } = await verify({ message, signature, verificationKeys: candidates as Key[], format: 'binary' });
+  const { signatures } = await verify({ message, signature, verificationKeys: [...candidates], format: 'binary' });
   for (const sig of signatures) {
     try {
       await sig.verified;

@@ -20,7 +20,10 @@ export async function generateTestKey(name: string): Promise<TestKey> {
 
 export async function detachedSignature(payload: string, key: TestKey): Promise<string> {
   const message = await createMessage({ binary: new TextEncoder().encode(payload) });
-  return sign({ message, signingKeys: key.privateKey, detached: true, format: 'armored' });
+  // openpgp's stream-generic return type resolves to any here; it is a string for a Uint8Array message.
+  const armored: unknown = await sign({ message, signingKeys: key.privateKey, detached: true, format: 'armored' });
+  if (typeof armored !== 'string') throw new Error('openpgp.sign did not return an armored string');
+  return armored;
 }
 
 const IDENT = 'eddy signer <signer@eddy.invalid> 1700000000 +0000';
