@@ -27,9 +27,11 @@ export interface GitContext {
   signal?: AbortSignal;
   /** Allow file:// remotes (tests of local repositories only). */
   allowFileProtocol?: boolean;
+  /** Wire protocol version; default git's (2). */
+  protocolVersion?: 0 | 1 | 2;
 }
 
-/** Settings every git command runs with; the caller's config comes after and cannot loosen these. */
+/** Settings every git command runs with; they come after the caller's config, so they win. */
 export function hardeningConfig(allowFile: boolean): Array<[string, string]> {
   return [
     // Only the transports a GitRepository URL may name; ext:: would run arbitrary commands.
@@ -70,7 +72,8 @@ export function gitEnvironment(ctx: GitContext): Record<string, string> {
     LANG: 'C',
     ...ctx.env,
   };
-  const config = [...hardeningConfig(ctx.allowFileProtocol === true), ...ctx.config];
+  const config = [...ctx.config, ...hardeningConfig(ctx.allowFileProtocol === true)];
+  if (ctx.protocolVersion !== undefined) config.push(['protocol.version', String(ctx.protocolVersion)]);
   env.GIT_CONFIG_COUNT = String(config.length);
   config.forEach(([key, value], i) => {
     env[`GIT_CONFIG_KEY_${i}`] = key;

@@ -16,6 +16,8 @@ export interface GitClientOptions {
   tmpDir?: string;
   /** Allow file:// remotes (and submodules); only for tests of local repositories. */
   allowFileProtocol?: boolean;
+  /** Git wire protocol version; default 2. Version 0 servers may refuse fetching a commit by id. */
+  protocolVersion?: 0 | 1 | 2;
 }
 
 export interface RemoteOptions extends GitClientOptions {
@@ -65,6 +67,7 @@ export async function withOperation<T>(options: RemoteOptions, fn: (op: Operatio
       allowFileProtocol: options.allowFileProtocol === true,
     };
     if (options.signal) ctx.signal = options.signal;
+    if (options.protocolVersion !== undefined) ctx.protocolVersion = options.protocolVersion;
     return await fn({ ctx, url, transport });
   } finally {
     await fs.rm(dir, { recursive: true, force: true, maxRetries: 3 });

@@ -85,6 +85,23 @@ async function isShallow(dir: string): Promise<boolean> {
   return shallow.trim() !== '';
 }
 
+void test('protocol v0 servers that refuse unadvertised objects: fetched by ref name instead', async () => {
+  const url = await plain.createRepo('v0');
+  const c1 = await commitFiles(url, { files: { a: '1' } });
+  await createTag(url, { name: 'v1.0.0', target: c1, message: 'annotated' });
+  const c2 = await commitFiles(url, { files: { a: '2' } });
+  const before = plain.requests.length;
+  const branch = await checkout({ url, dir: nextDir(), ref: { branch: 'main' }, protocolVersion: 0 });
+  assert.equal(branch.revision, `main@sha1:${c2}`);
+  const tag = await checkout({ url, dir: nextDir(), ref: { tag: 'v1.0.0' }, protocolVersion: 0 });
+  assert.equal(tag.revision, `v1.0.0@sha1:${c1}`);
+  assert.ok(tag.tagObject);
+  const old = await checkout({ url, dir: nextDir(), ref: { branch: 'main', commit: c1 }, protocolVersion: 0 });
+  assert.equal(old.revision, `main@sha1:${c1}`);
+  // The by-id fetch was refused at least once (v0 without allowReachableSHA1InWant).
+  assert.ok(plain.requests.slice(before).filter((r) => r.method === 'POST').length > 3);
+});
+
 void test('a new commit is a new revision; resolveRemote needs no fetch', async () => {
   const url = await plain.createRepo('moving');
   const first = await commitFiles(url, { files: { a: '1' } });
