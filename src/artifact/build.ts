@@ -172,21 +172,7 @@ export function linkStaysInside(relPath: string, target: string): boolean {
 /** Checks, de-duplicates and orders given entries, adding missing parent directories. */
 function normaliseEntries(input: readonly BuildEntry[], filter?: IgnoreFilter): BuildEntry[] {
   const byPath = new Map<string, BuildEntry>();
-  for (const raw of input) {
-    const clean = cleanPath(raw.path);
-    const entry: BuildEntry = { ...raw, path: clean };
-    const segments = clean.split('/');
-    for (let i = 1; i < segments.length; i++) {
-      const parent = segments.slice(0, i).join('/');
-      const existing = byPath.get(parent);
-      if (existing !== undefined && (existing.type ?? 'file') !== 'dir') {
-        throw new ArtifactError('IllegalPath', `entry '${clean}' is below non-directory '${parent}'`);
-      }
-      if (!existing) byPath.set(parent, { path: parent, type: 'dir' });
-    }
-    if (byPath.has(clean) && (entry.type ?? 'file') !== 'dir') throw new ArtifactError('IllegalPath', `duplicate entry '${clean}'`);
-    byPath.set(clean, entry);
-  }
+  for (const raw of input) addWithParents(byPath, { ...raw, path: cleanPath(raw.path) });
   const excluded: string[] = [];
   const out: BuildEntry[] = [];
   for (const entry of [...byPath.values()].sort((a, b) => comparePaths(a.path, b.path))) {
@@ -200,6 +186,20 @@ function normaliseEntries(input: readonly BuildEntry[], filter?: IgnoreFilter): 
     out.push(entry);
   }
   return out;
+}
+
+function addWithParents(byPath: Map<string, BuildEntry>, entry: BuildEntry): void {
+  const segments = entry.path.split('/');
+  for (let i = 1; i < segments.length; i++) {
+    const parent = segments.slice(0, i).join('/');
+    const existing = byPath.get(parent);
+    if (existing === undefined) byPath.set(parent, { path: parent, type: 'dir' });
+    else if ((existing.type ?? 'file') !== 'dir') {
+      throw new ArtifactError('IllegalPath', `entry '${entry.path}' is below non-directory '${parent}'`);
+    }
+  }
+  if (byPath.has(entry.path) && (entry.type ?? 'file') !== 'dir') throw new ArtifactError('IllegalPath', `duplicate entry '${entry.path}'`);
+  byPath.set(entry.path, entry);
 }
 
 function cleanPath(raw: string): string {
