@@ -24,7 +24,7 @@ interface Listed {
 async function list(file: string): Promise<Listed[]> {
   const extract = tar.extract();
   const out: Listed[] = [];
-  createReadStream(file).pipe(createGunzip()).pipe(extract as unknown as NodeJS.WritableStream);
+  createReadStream(file).pipe(createGunzip()).pipe(extract);
   for await (const entry of extract) {
     const h = entry.header;
     out.push({ name: h.name, type: h.type, mode: h.mode, mtime: h.mtime.getTime(), uid: h.uid, gid: h.gid, uname: h.uname, gname: h.gname, linkname: h.linkname });
