@@ -70,6 +70,8 @@ describe('ArtifactStorage', () => {
       assert.throws(() => s.localPath(p), { reason: 'IllegalPath' });
     }
     await assert.rejects(s.store('Bucket', 'ns', 'n', Buffer.from(''), { fileName: '../x' }), { reason: 'IllegalPath' });
+    await assert.rejects(s.store('Bucket', 'ns', 'n', Buffer.from(''), { fileName: `${'a'.repeat(64)}.tar.gz` }), { reason: 'IllegalPath' });
+    assert.deepEqual(await fs.readdir(path.join(s.root, 'bucket/ns/n')), [], 'the refused temp file is gone');
   });
 
   it('collects garbage as Flux does: TTL and record count, never the current artifact', async () => {

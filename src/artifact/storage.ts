@@ -144,7 +144,11 @@ export class ArtifactStorage {
     const tmp = path.join(absDir, `${TEMP_PREFIX}${randomUUID()}`);
     try {
       const { digest, size } = await write(tmp);
-      const file = options.fileName ?? `${parseDigest(digest).hex}.${extension}`;
+      const hex = parseDigest(digest).hex;
+      const file = options.fileName ?? `${hex}.${extension}`;
+      // The server sends a digest-shaped file name as the ETag, so such a name must be the digest.
+      const named = /^([0-9a-f]{64})\./.exec(file);
+      if (named && named[1] !== hex) throw new ArtifactError('IllegalPath', `file name '${file}' looks like a digest but is not this file's`);
       await fs.chmod(tmp, 0o644);
       // The file's mtime is its age for garbage collection, on the storage's clock.
       const now = new Date(this.#now());
