@@ -1,0 +1,31 @@
+// eddy/artifact: build, store, serve, fetch and safely extract source artifacts.
+export { ArtifactError, isArtifactError, redactUrl, type ArtifactErrorReason } from './errors.ts';
+export { digestFile, parseDigest, type ParsedDigest } from './digest.ts';
+export {
+  DEFAULT_EXCLUSIONS,
+  SOURCE_IGNORE_FILE,
+  VCS_EXCLUSIONS,
+  ignoreFilter,
+  loadSourceIgnoreFiles,
+  parsePatterns,
+  sourceIgnoreFilter,
+  type IgnoreFilter,
+  type IgnoreLayer,
+  type SourceIgnoreOptions,
+} from './ignore.ts';
+export {
+  DIR_MODE,
+  EXEC_MODE,
+  FILE_MODE,
+  GZIP_LEVEL,
+  buildTarGz,
+  collectEntries,
+  type BuildEntry,
+  type BuildOptions,
+  type BuildResult,
+  type BuildSource,
+} from './build.ts';
+export { ArtifactStorage, type Artifact, type ArtifactStorageOptions, type StoredFile, type StoreOptions } from './storage.ts';
+export { ArtifactServer, type ArtifactServerOptions } from './server.ts';
+export { extractTarGz, type ExtractLimits, type ExtractResult } from './extract.ts';
+export { fetchArtifact, type FetchArtifactOptions, type FetchArtifactResult } from './fetch.ts';
