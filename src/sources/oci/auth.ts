@@ -38,7 +38,7 @@ export function credentialsFromDockerConfig(json: string | Buffer, host: string,
     if (parsed.path !== '' && !`${repository}/`.startsWith(`${parsed.path}/`)) continue;
     // Exact hosts beat globs; longer paths beat shorter ones (the kubelet keyring's order).
     const specificity = (parsed.host.includes('*') ? 0 : 1_000_000) + parsed.path.length;
-    if (entry !== null && typeof entry === 'object') candidates.push({ specificity, entry: entry as ConfigEntry });
+    if (entry !== null && typeof entry === 'object') candidates.push({ specificity, entry: entry });
   }
   candidates.sort((a, b) => b.specificity - a.specificity);
   const best = candidates[0];

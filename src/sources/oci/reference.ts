@@ -78,6 +78,11 @@ export function validateTag(tag: string): void {
   if (!TAG.test(tag)) throw new OciError('InvalidReference', `invalid tag '${tag}'`);
 }
 
+/** Throws OciError(InvalidReference) unless `repository` is a valid lower-case repository path. */
+export function validateRepositoryPath(repository: string): void {
+  validateRepository(repository, 'InvalidReference');
+}
+
 export function validateDigest(digest: string): void {
   if (!DIGEST.test(digest)) throw new OciError('InvalidReference', `invalid digest '${digest}' (want sha256:<64 hex>)`);
 }
