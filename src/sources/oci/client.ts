@@ -11,7 +11,7 @@ import type { RegistryCredentials } from './auth.ts';
 import { parseAuthChallenges } from './auth.ts';
 import type { AuthChallenge } from './auth.ts';
 import { OciError } from './errors.ts';
-import { header, nextLink, readBody, statusError, transportError } from './http.ts';
+import { discard, header, nextLink, readBody, statusError, transportError } from './http.ts';
 import type { Response } from './http.ts';
 import { MANIFEST_ACCEPT, parseManifest } from './manifest.ts';
 import type { Manifest } from './manifest.ts';
@@ -261,7 +261,7 @@ export class Registry {
     const declared = Number(header(res, 'content-length'));
     const limit = Math.min(opts.maxBytes, opts.expectedSize ?? Infinity);
     if (Number.isFinite(declared) && declared > limit) {
-      res.body.destroy();
+      discard(res);
       if (declared > opts.maxBytes) throw new OciError('TooLarge', `${what}: ${declared} bytes is more than the limit of ${opts.maxBytes}`);
       throw new OciError('DigestMismatch', `${what}: ${declared} bytes, the descriptor says ${opts.expectedSize}`);
     }
@@ -276,7 +276,7 @@ export class Registry {
         await sink(chunk);
       }
     } catch (err) {
-      res.body.destroy();
+      discard(res);
       throw transportError(err, what);
     }
     const actual = `sha256:${hash.digest('hex')}`;

@@ -13,11 +13,17 @@ export function header(res: Response, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Drops a response body we will not read; undici reports the abort as an error, so catch it. */
+export function discard(res: Response): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
+}
+
 /** Reads the whole body, refusing more than `max` bytes (by Content-Length or as it streams). */
 export async function readBody(res: Response, max: number, what: string): Promise<Buffer> {
   const declared = Number(header(res, 'content-length'));
   if (Number.isFinite(declared) && declared > max) {
-    res.body.destroy();
+    discard(res);
     throw new OciError('TooLarge', `${what}: ${declared} bytes is more than the limit of ${max}`);
   }
   const chunks: Buffer[] = [];
@@ -29,7 +35,7 @@ export async function readBody(res: Response, max: number, what: string): Promis
       chunks.push(chunk);
     }
   } catch (err) {
-    res.body.destroy();
+    discard(res);
     throw transportError(err, what);
   }
   return Buffer.concat(chunks);
