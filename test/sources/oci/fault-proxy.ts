@@ -57,25 +57,7 @@ export async function startFaultProxy(targetHost: string, gateway?: TokenGateway
       paginate(req, res);
       return;
     }
-    const headers = { ...req.headers, host: targetHost };
-    delete headers.authorization; // the registry behind is open
-    const upstream = http.request({ host: targetName, port: Number(targetPort), method: req.method, path: req.url, headers }, (up) => {
-      if (fault?.kind !== 'flipByte') {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      up.on('data', (c: Buffer) => chunks.push(c));
-      up.on('end', () => {
-        const body = Buffer.concat(chunks);
-        if (body.length > 0) body[Math.floor(body.length / 2)]! ^= 0xff;
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        res.end(body);
-      });
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    forward(req, res, targetHost, fault?.kind === 'flipByte');
   });
   selfHost = `127.0.0.1:${server.port}`;
 
@@ -126,6 +108,30 @@ export async function startFaultProxy(targetHost: string, gateway?: TokenGateway
     setRule: (r) => (rule = r),
     stop: () => server.close(),
   };
+}
+
+/** Passes the request to the registry, optionally flipping one byte in the middle of the answer. */
+function forward(req: IncomingMessage, res: http.ServerResponse, targetHost: string, flip: boolean): void {
+  const [targetName, targetPort] = targetHost.split(':');
+  const headers = { ...req.headers, host: targetHost };
+  delete headers.authorization; // the registry behind is open
+  const upstream = http.request({ host: targetName, port: Number(targetPort), method: req.method, path: req.url, headers }, (up) => {
+    if (!flip) {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    up.on('data', (c: Buffer) => chunks.push(c));
+    up.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (body.length > 0) body[Math.floor(body.length / 2)]! ^= 0xff;
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      res.end(body);
+    });
+  });
+  upstream.on('error', () => res.destroy());
+  req.pipe(upstream);
 }
 
 function same(a: string, b: string): boolean {

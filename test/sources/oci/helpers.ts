@@ -28,7 +28,7 @@ export interface CosignKey {
 
 export function generateCosignKey(): CosignKey {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { publicPem: publicKey.export({ type: 'spki', format: 'pem' }), privateKey };
+  return { publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey };
 }
 
 export interface SignOptions {
