@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Registry, isOciError } from '../../../src/sources/oci/index.ts';
-import type { OciErrorReason, RegistryOptions , OciError} from '../../../src/sources/oci/index.ts';
+import type { OciError, OciErrorReason, RegistryOptions } from '../../../src/sources/oci/index.ts';
 import { startOciRegistry } from '../../servers/oci-registry.ts';
 import type { OciRegistry } from '../../servers/oci-registry.ts';
 import { pushArtifact } from '../../tools/oci-push.ts';
