@@ -1,0 +1,185 @@
+// Pulls one layer of an OCI artifact the way Flux's OCIRepository does: resolve the ref, name
+// the revision from the manifest digest, verify the signature if asked, then fetch the manifest
+// by that digest (an index resolves to its linux/amd64 child), pick the layer (first, or first
+// of the selector's media type) and stream it, verified, to `dest`. Extracting or repackaging
+// the tar.gz is the artifact machinery's job.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { CallOptions, Registry } from './client.ts';
+import { OciError, isOciError } from './errors.ts';
+import { selectPlatformChild } from './manifest.ts';
+import type { Descriptor, ImageManifest, Manifest, Platform } from './manifest.ts';
+import { parseOciUrl } from './reference.ts';
+import type { RepositoryName } from './reference.ts';
+import { formatRevision, resolveRef } from './select.ts';
+import type { OciRef, ResolvedRef } from './select.ts';
+import { verifyCosign } from './verify.ts';
+import type { CosignVerification } from './verify.ts';
+
+export const SOURCE_ANNOTATION = 'org.opencontainers.image.source';
+export const REVISION_ANNOTATION = 'org.opencontainers.image.revision';
+
+export type LayerOperation = 'extract' | 'copy';
+
+export interface LayerSelector {
+  mediaType?: string | undefined;
+  /** Default `extract`. */
+  operation?: LayerOperation | undefined;
+}
+
+export interface CosignVerify {
+  provider: 'cosign';
+  /** PEM public keys; keyless verification is not supported. */
+  publicKeys: readonly (string | Buffer)[];
+}
+
+export interface ResolveOptions extends CallOptions {
+  registry: Registry;
+  /** OCIRepository spec.url, oci://host/path. */
+  url: string;
+  ref?: OciRef | undefined;
+}
+
+export interface PullOptions extends ResolveOptions {
+  layerSelector?: LayerSelector | undefined;
+  /** File path the verified layer blob is written to (its directory is created). */
+  dest: string;
+  /** Largest layer accepted. */
+  maxBytes: number;
+  verify?: CosignVerify | undefined;
+  /** Child picked from an index; default linux/amd64, as go-containerregistry (and so Flux). */
+  platform?: Platform;
+}
+
+export interface ResolvedRevision {
+  name: RepositoryName;
+  resolved: ResolvedRef;
+  /** Digest of what the ref points at (an index's own digest for an index). */
+  digest: string;
+  /** `<tag>@sha256:<hex>`, or `sha256:<hex>` for a digest ref. */
+  revision: string;
+}
+
+export interface PulledArtifact extends ResolvedRevision {
+  /** The image manifest the layer came from (an index's platform child). */
+  manifest: ImageManifest;
+  manifestDigest: string;
+  /** The image manifest's annotations (Flux copies them to artifact metadata). */
+  annotations: Record<string, string>;
+  /** org.opencontainers.image.source and .revision (the origin revision), when present. */
+  source: string | undefined;
+  originRevision: string | undefined;
+  operation: LayerOperation;
+  layerPath: string;
+  layerDigest: string;
+  layerSize: number;
+  layerMediaType: string;
+  verification: CosignVerification | undefined;
+}
+
+const MAX_INDEX_DEPTH = 3;
+
+/**
+ * The revision the ref currently names, without downloading the artifact: a digest ref needs no
+ * call; a tag is asked with HEAD, falling back to GET like Flux's getRevision.
+ */
+export async function resolveRevision(opts: ResolveOptions): Promise<ResolvedRevision> {
+  const name = parseOciUrl(opts.url);
+  assertSameHost(opts.registry, name);
+  const call = opts.signal ? { signal: opts.signal } : {};
+  const resolved = await resolveRef(opts.registry, name.repository, opts.ref, call);
+  let digest: string;
+  if (resolved.kind === 'digest') {
+    digest = resolved.digest;
+  } else {
+    const head = await opts.registry.headManifest(name.repository, resolved.tag, call).catch((err: unknown) => {
+      if (isOciError(err, 'Unauthorized') || isOciError(err, 'Forbidden')) throw err;
+      return undefined;
+    });
+    digest = head?.digest ?? (await opts.registry.getManifest(name.repository, resolved.tag, call)).digest;
+  }
+  return { name, resolved, digest, revision: formatRevision(resolved, digest) };
+}
+
+export async function pullArtifact(opts: PullOptions): Promise<PulledArtifact> {
+  const operation = opts.layerSelector?.operation ?? 'extract';
+  if (operation !== 'extract' && operation !== 'copy') throw new OciError('InvalidReference', `unsupported layer operation: ${String(operation)}`);
+  const call = opts.signal ? { signal: opts.signal } : {};
+  const rev = await resolveRevision(opts);
+  const repository = rev.name.repository;
+  let verification: CosignVerification | undefined;
+  if (opts.verify) {
+    if (opts.verify.provider !== 'cosign') throw new OciError('InvalidReference', `unsupported verification provider: ${String(opts.verify.provider)}`);
+    verification = await verifyCosign({ ...call, registry: opts.registry, repository, digest: rev.digest, publicKeys: opts.verify.publicKeys });
+  }
+  // By digest from here on: a tag moved meanwhile cannot mix two artifacts.
+  const { manifest, digest: manifestDigest } = await imageManifest(opts.registry, repository, rev.digest, opts.platform, call);
+  const layer = selectLayer(manifest, opts.layerSelector?.mediaType);
+  if (layer.size > opts.maxBytes) {
+    throw new OciError('TooLarge', `layer ${layer.digest} is ${layer.size} bytes, more than the limit of ${opts.maxBytes}`);
+  }
+  await fs.mkdir(path.dirname(opts.dest), { recursive: true });
+  const blob = await opts.registry.downloadBlob(repository, layer.digest, opts.dest, { ...call, maxBytes: opts.maxBytes, expectedSize: layer.size });
+  if (operation === 'extract') await assertGzip(blob.path, layer.digest);
+  return {
+    ...rev,
+    manifest,
+    manifestDigest,
+    annotations: manifest.annotations,
+    source: manifest.annotations[SOURCE_ANNOTATION],
+    originRevision: manifest.annotations[REVISION_ANNOTATION],
+    operation,
+    layerPath: blob.path,
+    layerDigest: layer.digest,
+    layerSize: blob.size,
+    layerMediaType: layer.mediaType,
+    verification,
+  };
+}
+
+/** Flux's selectLayer: the first layer, or the first with the selector's media type. */
+export function selectLayer(manifest: ImageManifest, mediaType: string | undefined): Descriptor {
+  if (manifest.layers.length === 0) throw new OciError('LayerNotFound', 'no layers found in artifact');
+  if (!mediaType) return manifest.layers[0]!;
+  const layer = manifest.layers.find((l) => l.mediaType === mediaType);
+  if (!layer) throw new OciError('LayerNotFound', `failed to find layer with media type '${mediaType}' in artifact`);
+  return layer;
+}
+
+async function imageManifest(
+  registry: Registry,
+  repository: string,
+  digest: string,
+  platform: Platform | undefined,
+  call: CallOptions,
+): Promise<{ manifest: ImageManifest; digest: string }> {
+  let current = digest;
+  for (let depth = 0; depth <= MAX_INDEX_DEPTH; depth++) {
+    const fetched = await registry.getManifest(repository, current, call);
+    const manifest: Manifest = fetched.manifest;
+    if (manifest.kind === 'manifest') return { manifest, digest: fetched.digest };
+    current = selectPlatformChild(manifest, platform).digest;
+  }
+  throw new OciError('InvalidManifest', `index nesting deeper than ${MAX_INDEX_DEPTH} levels`);
+}
+
+/** Flux extracts the layer as tar+gzip; fail early, and leave no file, when it is not gzip. */
+async function assertGzip(file: string, digest: string): Promise<void> {
+  const handle = await fs.open(file, 'r');
+  const magic = Buffer.alloc(2);
+  try {
+    await handle.read(magic, 0, 2, 0);
+  } finally {
+    await handle.close();
+  }
+  if (magic[0] !== 0x1f || magic[1] !== 0x8b) {
+    await fs.rm(file, { force: true });
+    throw new OciError('InvalidLayer', `layer ${digest} is not gzip-compressed; use layerSelector.operation 'copy' to keep it as is`);
+  }
+}
+
+function assertSameHost(registry: Registry, name: RepositoryName): void {
+  if (registry.host !== name.host) {
+    throw new OciError('InvalidUrl', `registry client is for ${registry.host}, the url names ${name.host}`);
+  }
+}
