@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { API_VERSION } from '../../api/source/v1/group.ts';
+import type { GitRepository } from '../../api/source/v1/gitrepository.ts';
+import { authFromSecret, checkout, isGitError, loadVerificationKeys, resolveRemote, verifySource, type GitError } from '../../sources/git/index.ts';
+import { markFalse, markTrue, remove } from '../../runtime/status/conditions.ts';
+import { generic } from '../shared/errors.ts';
+import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
+
+const AUTH_REASONS = new Set(['AuthenticationFailed', 'InvalidSecret', 'MissingKnownHosts', 'HostKeyVerificationFailed', 'TlsVerificationFailed']);
+
+/** Flux's reasons: credential problems are AuthenticationFailed, everything else GitOperationFailed. */
+function fetchError(err: unknown): FetchError {
+  if (err instanceof FetchError) return err;
+  if (!isGitError(err)) return new FetchError('GitOperationFailed', err instanceof Error ? err.message : String(err), { cause: err });
+  const e: GitError = err;
+  const reason = AUTH_REASONS.has(e.reason) ? 'AuthenticationFailed' : 'GitOperationFailed';
+  return new FetchError(reason, e.message, { cause: err, stalling: e.reason === 'InvalidUrl' });
+}
+
+async function fetchGit(obj: GitRepository, ctx: FetchContext): Promise<FetchResult> {
+  const { spec } = obj;
+  const secret = spec.secretRef ? await ctx.secret(spec.secretRef.name) : undefined;
+  const proxy = spec.proxySecretRef ? await ctx.secret(spec.proxySecretRef.name) : undefined;
+  const remote = { url: spec.url, auth: authFromSecret(spec.url, secret, proxy), timeoutMs: ctx.timeoutMs, signal: ctx.signal, ...(spec.ref ? { ref: spec.ref } : {}) };
+  // ls-remote first: an unchanged remote costs one round trip and no fetch.
+  const resolved = await resolveRemote(remote).catch((err: unknown) => Promise.reject(fetchError(err)));
+  if (ctx.inputsUnchanged && ctx.current?.revision === resolved.revision && verifiedAlready(obj)) return { kind: 'unchanged', revision: resolved.revision };
+  const dir = join(ctx.tmpDir, 'checkout');
+  const result = await checkout({ ...remote, dir, recurseSubmodules: spec.recurseSubmodules ?? false, ...(spec.sparseCheckout ? { sparseCheckout: spec.sparseCheckout } : {}) })
+    .catch((err: unknown) => Promise.reject(fetchError(err)));
+  await verify(obj, result, ctx);
+  return { kind: 'dir', dir, revision: result.revision, ignore: spec.ignore };
+}
+
+/** Without verification configured, or with a verified revision, nothing to re-check. */
+function verifiedAlready(obj: GitRepository): boolean {
+  if (!obj.spec.verify) return true;
+  return (obj.status?.conditions ?? []).some((c) => c.type === 'SourceVerified' && c.status === 'True');
+}
+
+async function verify(obj: GitRepository, result: Awaited<ReturnType<typeof checkout>>, ctx: FetchContext): Promise<void> {
+  const v = obj.spec.verify;
+  if (!v) {
+    remove(obj, 'SourceVerified');
+    return;
+  }
+  const mode = v.mode ?? 'HEAD';
+  try {
+    const keys = await loadVerificationKeys(await ctx.secret(v.secretRef.name));
+    const verified = await verifySource(result, mode, keys);
+    markTrue(obj, 'SourceVerified', 'Succeeded', verified.message);
+    (obj.status ??= {}).sourceVerificationMode = mode;
+  } catch (err) {
+    const message = `signature verification failed: ${err instanceof Error ? err.message : String(err)}`;
+    markFalse(obj, 'SourceVerified', 'VerificationError', message);
+    throw generic('VerificationError', message, err);
+  }
+}
+
+export const gitRepositoryKind: SourceKind<GitRepository> = {
+  ref: { apiVersion: API_VERSION, kind: 'GitRepository' },
+  storageKind: 'gitrepository',
+  url: (o) => o.spec.url,
+  observedInputs: (o) => ({
+    observedIgnore: o.spec.ignore,
+    observedRecurseSubmodules: o.spec.recurseSubmodules,
+    observedSparseCheckout: o.spec.sparseCheckout,
+    observedInclude: o.spec.include,
+  }),
+  fetch: fetchGit,
+};
