@@ -34,6 +34,8 @@ export interface SourceReconcilerOptions<T extends SourceObject> {
   storage: ArtifactStorage;
   recorder: EventRecorder;
   histogram: Histogram<'kind' | 'name' | 'namespace'>;
+  /** The informer scope the controller watches (must match its builder's `for`). */
+  scope?: { namespace?: string; labelSelector?: string };
 }
 
 interface State<T extends SourceObject> {
@@ -59,7 +61,7 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
   async reconcile(req: Request, rctx: ReconcileContext): Promise<Result | void> {
     const { manager, kind } = this.o;
     const key = req.namespace ? `${req.namespace}/${req.name}` : req.name;
-    const cached = manager.informers.get<T>({ ref: kind.ref }).getByKey(key);
+    const cached = manager.informers.get<T>({ ref: kind.ref, ...this.o.scope }).getByKey(key);
     if (!cached) return;
     // The cache is shared: work on a copy.
     const obj = structuredClone(cached);

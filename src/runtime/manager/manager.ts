@@ -21,6 +21,12 @@ export interface ManagerOptions {
   controllerDefaults?: BuilderOptions;
 }
 
+/** Something the manager runs beside its controllers (an HTTP server, …) until shutdown. */
+export interface Runnable {
+  name: string;
+  start(signal: AbortSignal): Promise<void>;
+}
+
 export type ManagerPhase = 'Created' | 'Syncing' | 'WaitingForLeadership' | 'Running' | 'Stopping' | 'Stopped';
 
 /**
@@ -34,6 +40,7 @@ export class Manager implements ControllerSink {
   readonly log: Logger;
   private readonly opts: ManagerOptions;
   private readonly controllers: Controller[] = [];
+  private readonly runnables: Runnable[] = [];
   private phase: ManagerPhase = 'Created';
 
   constructor(opts: ManagerOptions) {
@@ -56,6 +63,11 @@ export class Manager implements ControllerSink {
     this.controllers.push(controller);
   }
 
+  /** Runs on every replica, leader or not, from start until shutdown. */
+  add(runnable: Runnable): void {
+    this.runnables.push(runnable);
+  }
+
   status(): ManagerPhase {
     return this.phase;
   }
@@ -67,6 +79,15 @@ export class Manager implements ControllerSink {
 
   /** Resolves after shutdown (signal aborted) or when leadership is lost (`{lost: true}`). */
   async start(signal: AbortSignal): Promise<{ lostLeadership: boolean }> {
+    const running = this.runnables.map((r) => r.start(signal).catch((err: unknown) => this.log.error({ runnable: r.name, err: String(err) }, 'runnable failed')));
+    try {
+      return await this.startControllers(signal);
+    } finally {
+      await Promise.all(running);
+    }
+  }
+
+  private async startControllers(signal: AbortSignal): Promise<{ lostLeadership: boolean }> {
     this.phase = 'Syncing';
     const synced = await this.informers.start(signal);
     if (!synced) {

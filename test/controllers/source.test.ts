@@ -1,0 +1,161 @@
+// The source controller on the real control plane against real servers: GitRepository over
+// smart HTTP with basic auth, OCIRepository from the Debian registry, Bucket from the S3 server.
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { fetchArtifact } from '../../src/artifact/fetch.ts';
+import type { ArtifactStorage } from '../../src/artifact/storage.ts';
+import { applyCRDs } from '../../src/cli/install.ts';
+import { setupSourceController } from '../../src/controllers/source/setup.ts';
+import { KubeClient, isNotFound, type KubeObject } from '../../src/kube/index.ts';
+import { Manager } from '../../src/runtime/index.ts';
+import { startGitHttpServer, type GitHttpServer } from '../servers/git-http.ts';
+import { startOciRegistry } from '../servers/oci-registry.ts';
+import { startS3Server } from '../servers/s3.ts';
+import { commitFiles } from '../tools/git-repo.ts';
+import { pushArtifact } from '../tools/oci-push.ts';
+import { eventually } from '../tools/eventually.ts';
+import { createNamespace, kubectl, testCluster } from '../cluster/harness.ts';
+
+const V1 = 'source.toolkit.fluxcd.io/v1';
+type Cond = { type: string; status: string; reason: string; message: string };
+type Src = KubeObject & { status?: { conditions?: Cond[]; artifact?: { url: string; revision: string; digest: string; lastUpdateTime: string }; lastHandledReconcileAt?: string; observedGeneration?: number } };
+
+const cond = (o: Src | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
+
+describe('source controller', () => {
+  let ns: Awaited<ReturnType<typeof createNamespace>>;
+  let client: KubeClient;
+  let storage: ArtifactStorage;
+  let storageDir: string;
+  let git: GitHttpServer;
+  const stop = new AbortController();
+  let running: Promise<unknown>;
+  const stops: (() => Promise<void>)[] = [];
+
+  const get = (kind: string, name: string) => client.get<Src>({ apiVersion: V1, kind }, name, ns.name);
+  const readyWith = (kind: string, name: string, test: (o: Src) => boolean, what: string) =>
+    eventually(`${kind}/${name} ${what}`, async () => {
+      const o = await get(kind, name);
+      return test(o) ? o : undefined;
+    }, 60_000);
+  const secret = (name: string, data: Record<string, string>) =>
+    client.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns.name }, stringData: data }, { fieldManager: 'test', force: true });
+  const requestReconcile = (kind: string, name: string, at: string) =>
+    client.patch({ apiVersion: V1, kind }, name, ns.name, { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': at } } }, { type: 'merge' });
+
+  before(async () => {
+    ns = await createNamespace('source');
+    client = KubeClient.fromKubeconfig({ kubeconfig: testCluster().kubeconfig });
+    await applyCRDs(client, { timeoutMs: 60_000 });
+    storageDir = await mkdtemp(join(tmpdir(), 'eddy-storage-'));
+    const manager = new Manager({ client, registry: new Registry(), controllerDefaults: { minRetryDelayMs: 200, maxRetryDelayMs: 2_000 } });
+    ({ storage } = await setupSourceController(manager, {
+      storagePath: storageDir, storageAddr: '127.0.0.1:0', retentionRecords: 2, retentionTtlMs: 0, concurrent: 2, registry: new Registry(), namespace: ns.name,
+    }));
+    running = manager.start(stop.signal);
+    git = await startGitHttpServer({ auth: { type: 'basic', username: 'flux', password: 's3cret' } });
+    stops.push(() => git.stop());
+  });
+  after(async () => {
+    stop.abort();
+    await running;
+    for (const s of stops) await s();
+    await client.close();
+    await ns.remove();
+    await rm(storageDir, { recursive: true, force: true });
+  });
+
+  it('GitRepository: artifact with ignore rules, new commits, no fetch when unchanged, auth failure and recovery, GC on delete', async () => {
+    const url = await git.createRepo('app');
+    const first = await commitFiles(url, { branch: 'main', config: git.gitConfig, files: { 'deploy/app.yaml': 'kind: ConfigMap\n', '.github/workflows/ci.yaml': 'on: push\n', 'README.md': '# app\n' } });
+    await secret('git-auth', { username: 'flux', password: 's3cret' });
+    await client.create({ apiVersion: V1, kind: 'GitRepository', metadata: { name: 'app', namespace: ns.name }, spec: { url, interval: '10m', ref: { branch: 'main' }, secretRef: { name: 'git-auth' } } });
+    let repo = await readyWith('GitRepository', 'app', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
+    assert.equal(repo.status?.artifact?.revision, `main@sha1:${first}`);
+    assert.equal(cond(repo, 'ArtifactInStorage')?.reason, 'Succeeded');
+    assert.equal(repo.status?.observedGeneration, 1);
+    await kubectl(['wait', '--for=condition=Ready', 'gitrepository/app', '-n', ns.name, '--timeout=10s']);
+
+    // A consumer downloads and verifies the artifact; default exclusions dropped .github/.
+    const dest = await mkdtemp(join(tmpdir(), 'eddy-consumer-'));
+    stops.push(() => rm(dest, { recursive: true, force: true }));
+    const artifact = repo.status?.artifact;
+    assert.ok(artifact);
+    await fetchArtifact({ url: artifact.url, digest: artifact.digest, dest });
+    assert.deepEqual((await readdir(dest)).sort(), ['README.md', 'deploy']);
+
+    // A new commit becomes a new artifact on request; lastHandledReconcileAt echoes the request.
+    const second = await commitFiles(url, { branch: 'main', config: git.gitConfig, files: { 'deploy/app.yaml': 'kind: Secret\n' } });
+    await requestReconcile('GitRepository', 'app', 'r1');
+    repo = await readyWith('GitRepository', 'app', (o) => o.status?.artifact?.revision === `main@sha1:${second}`, 'at the second commit');
+    assert.equal(repo.status?.lastHandledReconcileAt, 'r1');
+
+    // Unchanged remote: one ls-remote, no fetch, the same artifact.
+    const before = git.requests.length;
+    await requestReconcile('GitRepository', 'app', 'r2');
+    repo = await readyWith('GitRepository', 'app', (o) => o.status?.lastHandledReconcileAt === 'r2', 'handled r2');
+    const upload = git.requests.slice(before).filter((r) => r.path.includes('git-upload-pack') && r.method === 'POST');
+    assert.ok(upload.length <= 1, `only ls-refs, no fetch (${upload.length} upload-pack POSTs)`);
+    assert.equal(repo.status?.artifact?.revision, `main@sha1:${second}`);
+
+    // Wrong credentials: FetchFailed/AuthenticationFailed, the last artifact stays served.
+    await secret('git-auth', { username: 'flux', password: 'wrong' });
+    await requestReconcile('GitRepository', 'app', 'r3');
+    repo = await readyWith('GitRepository', 'app', (o) => cond(o, 'Ready')?.status === 'False', 'failing');
+    assert.equal(cond(repo, 'FetchFailed')?.reason, 'AuthenticationFailed');
+    assert.equal(cond(repo, 'Ready')?.reason, 'AuthenticationFailed');
+    assert.doesNotMatch(JSON.stringify(repo.status), /wrong|s3cret/, 'no credentials in status');
+    const served = await fetch(repo.status?.artifact?.url ?? '');
+    assert.equal(served.status, 200);
+    await served.arrayBuffer();
+    await secret('git-auth', { username: 'flux', password: 's3cret' });
+    repo = await readyWith('GitRepository', 'app', (o) => cond(o, 'Ready')?.status === 'True' && !cond(o, 'FetchFailed'), 'recovered');
+
+    // Deletion removes the stored artifacts.
+    const path = repo.status?.artifact;
+    assert.ok(path);
+    await client.delete({ apiVersion: V1, kind: 'GitRepository' }, 'app', ns.name);
+    await eventually('GitRepository deleted', async () => (await get('GitRepository', 'app').then(() => false, (e: unknown) => isNotFound(e))) || undefined);
+    assert.equal(await storage.exists({ path: `gitrepository/${ns.name}/app/x` }), false);
+    await assert.rejects(readdir(join(storageDir, 'gitrepository', ns.name, 'app')), { code: 'ENOENT' });
+  });
+
+  it('OCIRepository: a pushed Flux artifact becomes an artifact with tag@digest revision and origin metadata', async () => {
+    const registry = await startOciRegistry();
+    stops.push(() => registry.stop());
+    const pushed = await pushArtifact({
+      registryUrl: registry.url, repository: 'manifests/app', tag: 'v1.0.0', files: { 'app.yaml': 'kind: ConfigMap\n' },
+      source: 'https://example.com/app.git', revision: 'main@sha1:0123456789abcdef0123456789abcdef01234567',
+    });
+    await client.create({
+      apiVersion: V1, kind: 'OCIRepository', metadata: { name: 'app', namespace: ns.name },
+      spec: { url: `oci://${registry.host}/manifests/app`, interval: '10m', insecure: true, ref: { semver: '>=1.0.0' } },
+    });
+    const repo = await readyWith('OCIRepository', 'app', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
+    assert.equal(repo.status?.artifact?.revision, `v1.0.0@${pushed.digest}`);
+    const meta = (repo.status?.artifact as { metadata?: Record<string, string> }).metadata ?? {};
+    assert.equal(meta['org.opencontainers.image.revision'], 'main@sha1:0123456789abcdef0123456789abcdef01234567');
+  });
+
+  it('Bucket: objects become an artifact; a changed object changes the revision', async () => {
+    const s3 = await startS3Server();
+    stops.push(() => s3.stop());
+    await s3.createBucket('app');
+    await s3.putObject('app', 'deploy/app.yaml', 'kind: ConfigMap\n');
+    await secret('s3-auth', { accesskey: s3.credentials.accessKeyId, secretkey: s3.credentials.secretAccessKey });
+    await client.create({
+      apiVersion: V1, kind: 'Bucket', metadata: { name: 'app', namespace: ns.name },
+      spec: { bucketName: 'app', endpoint: new URL(s3.endpoint).host, insecure: true, interval: '10m', secretRef: { name: 's3-auth' } },
+    });
+    const first = await readyWith('Bucket', 'app', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
+    assert.match(first.status?.artifact?.revision ?? '', /^sha256:[0-9a-f]{64}$/);
+    await s3.putObject('app', 'deploy/app.yaml', 'kind: Secret\n');
+    await requestReconcile('Bucket', 'app', 'b1');
+    const second = await readyWith('Bucket', 'app', (o) => o.status?.lastHandledReconcileAt === 'b1' && cond(o, 'Ready')?.status === 'True', 'handled b1');
+    assert.notEqual(second.status?.artifact?.revision, first.status?.artifact?.revision);
+  });
+});
