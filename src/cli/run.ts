@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -33,6 +34,11 @@ export interface RunFlags {
   logEncoding: string;
   insecureKubeconfigExec: boolean;
   gracefulShutdownTimeout: string;
+  storagePath?: string;
+  storageAddr: string;
+  storageAdvAddr?: string;
+  artifactRetentionRecords: string;
+  artifactRetentionTtl: string;
 }
 
 export function registerRun(program: Command, ctx: CliContext, env: NodeJS.ProcessEnv): void {
@@ -61,6 +67,11 @@ export function registerRun(program: Command, ctx: CliContext, env: NodeJS.Proce
     .option('--log-encoding <encoding>', 'json or console', 'json')
     .option('--insecure-kubeconfig-exec', 'allow kubeconfig exec plugins', false)
     .option('--graceful-shutdown-timeout <duration>', 'how long in-flight reconciles may finish after SIGTERM', '30s')
+    .option('--storage-path <dir>', 'where artifacts are stored (default: $EDDY_HOME/storage)')
+    .option('--storage-addr <addr>', 'address of the artifact server', ':9090')
+    .option('--storage-adv-addr <host:port>', 'address advertised in artifact URLs (default: the bound address)')
+    .option('--artifact-retention-records <n>', 'artifacts kept per object', '2')
+    .option('--artifact-retention-ttl <duration>', 'how long superseded artifacts are kept', '60s')
     .action(async (flags: RunFlags) => runManager(ctx, env, flags));
 }
 
@@ -118,6 +129,15 @@ async function runManager(ctx: CliContext, env: NodeJS.ProcessEnv, flags: RunFla
     watchAllNamespaces: flags.watchAllNamespaces,
     namespace: env['RUNTIME_NAMESPACE'] ?? 'flux-system',
     watchLabelSelector: flags.watchLabelSelector,
+    registry,
+    storage: {
+      path: flags.storagePath ?? join(ctx.home, 'storage'),
+      addr: flags.storageAddr,
+      ...(flags.storageAdvAddr ? { advAddr: flags.storageAdvAddr } : {}),
+      retentionRecords: int('artifact-retention-records', flags.artifactRetentionRecords, 1),
+      retentionTtlMs: parseDuration(flags.artifactRetentionTtl),
+    },
+    log: (fields, msg) => log.info(fields, msg),
   };
   for (const c of chosen) await c.setup(manager, settings);
 

@@ -1,4 +1,6 @@
+import type { Registry } from 'prom-client';
 import type { Manager } from '../runtime/manager/manager.ts';
+import { setupSourceController } from './source/setup.ts';
 
 /** Settings every component receives from `eddy run`'s flags. */
 export interface ComponentSettings {
@@ -9,6 +11,9 @@ export interface ComponentSettings {
   /** Namespace watched when watchAllNamespaces is false. */
   namespace: string;
   watchLabelSelector: string;
+  registry: Registry;
+  storage: { path: string; addr: string; advAddr?: string; retentionRecords: number; retentionTtlMs: number };
+  log: (fields: Record<string, unknown>, msg: string) => void;
 }
 
 /** A controller set that `eddy run --components` can enable (Flux's source, kustomize, helm, …). */
@@ -18,4 +23,18 @@ export interface Component {
 }
 
 /** The components implemented so far; later issues append theirs. */
-export const components: readonly Component[] = [];
+export const components: readonly Component[] = [
+  {
+    name: 'source-controller',
+    setup: async (manager, s) => {
+      const { serverAddress } = await setupSourceController(manager, {
+        storagePath: s.storage.path, storageAddr: s.storage.addr, ...(s.storage.advAddr ? { storageAdvAddr: s.storage.advAddr } : {}),
+        retentionRecords: s.storage.retentionRecords, retentionTtlMs: s.storage.retentionTtlMs,
+        concurrent: s.concurrent, registry: s.registry,
+        ...(s.watchAllNamespaces ? {} : { namespace: s.namespace }),
+        ...(s.watchLabelSelector ? { labelSelector: s.watchLabelSelector } : {}),
+      });
+      s.log({ storage: s.storage.path, address: serverAddress }, 'artifact server listening');
+    },
+  },
+];

@@ -2,7 +2,9 @@
 // with the Lease released on SIGTERM, a clean exit.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { applyCRDs } from '../../src/cli/install.ts';
 import { after, before, describe, it } from 'node:test';
 import { KubeClient } from '../../src/kube/index.ts';
 import { createNamespace, testCluster } from '../cluster/harness.ts';
@@ -22,6 +24,8 @@ describe('eddy run', () => {
   before(async () => {
     ns = await createNamespace('run');
     client = KubeClient.fromKubeconfig({ kubeconfig: testCluster().kubeconfig });
+    // The source controller's informers sync only once its CRDs are served.
+    await applyCRDs(client, { timeoutMs: 60_000 });
   });
   after(async () => {
     await client.close();
@@ -34,6 +38,7 @@ describe('eddy run', () => {
       join(repo, 'bin', 'eddy.mjs'), 'run', '--kubeconfig', testCluster().kubeconfig,
       '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${metrics}`,
       '--enable-leader-election', '--leader-election-namespace', ns.name, '--log-level', 'debug',
+      '--storage-addr', '127.0.0.1:0', '--storage-path', join(tmpdir(), `eddy-run-storage-${ns.name}`),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     let logs = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (logs += c));
@@ -45,6 +50,8 @@ describe('eddy run', () => {
       const m = await httpGet(`http://127.0.0.1:${metrics}/metrics`);
       assert.equal(m.status, 200);
       assert.match(m.body, /process_cpu_user_seconds_total/);
+      assert.match(m.body, /controller_runtime_reconcile_total\{controller="gitrepository"/);
+      assert.match(m.body, /workqueue_depth\{name="gitrepository"\}/);
       const lease = await eventually('the leader Lease', async () => {
         const l = await client.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }, 'eddy-controller-leader-election', ns.name);
         return (l['spec'] as { holderIdentity?: string }).holderIdentity ? l : undefined;

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
 import { ArtifactServer } from '../../artifact/server.ts';
@@ -40,6 +41,7 @@ export interface SourceController {
  * changes and `reconcile.fluxcd.io/requestedAt`.
  */
 export async function setupSourceController(manager: Manager, s: SourceSettings): Promise<SourceController> {
+  await mkdir(s.storagePath, { recursive: true });
   const server = new ArtifactServer({ root: s.storagePath });
   const serverAddress = await server.start(s.storageAddr);
   manager.add({
