@@ -114,6 +114,13 @@ describe('source controller', () => {
     await served.arrayBuffer();
     await secret('git-auth', { username: 'flux', password: 's3cret' });
     repo = await readyWith('GitRepository', 'app', (o) => cond(o, 'Ready')?.status === 'True' && !cond(o, 'FetchFailed'), 'recovered');
+    // Events: the new revisions, the failure, the recovery; none for the unchanged reconcile.
+    const events = await eventually('the recovery event', async () => {
+      const list = await client.list({ apiVersion: 'events.k8s.io/v1', kind: 'Event' }, { namespace: ns.name });
+      const ours = list.items.filter((e) => (e['regarding'] as { name?: string; kind?: string }).kind === 'GitRepository').map((e) => `${String(e['type'])}/${String(e['reason'])}`);
+      return ours.includes('Normal/Succeeded') ? ours : undefined;
+    });
+    assert.deepEqual([...new Set(events)].sort(), ['Normal/NewArtifact', 'Normal/Succeeded', 'Warning/AuthenticationFailed']);
 
     // Deletion removes the stored artifacts.
     const path = repo.status?.artifact;

@@ -22,6 +22,8 @@ export interface FinishInput {
   /** An event worth telling on success (a new revision, a recovery); none when nothing changed. */
   successEvent?: { reason: string; note: string; metadata?: Record<string, string> } | undefined;
   duration?: { histogram: Histogram<'kind' | 'name' | 'namespace'>; startedAt: number };
+  /** Ready's status before this reconcile: a success after False is a recovery worth an event. */
+  previousReady?: string | undefined;
 }
 
 /**
@@ -73,4 +75,8 @@ function writeConditions(obj: KubeObject, err: ReconcileError | undefined, spec:
 async function notify(input: FinishInput, err: ReconcileError | undefined): Promise<void> {
   if (err?.notify) await input.recorder.record(input.obj, { type: 'Warning', reason: err.reason, note: err.message });
   else if (!err && input.successEvent) await input.recorder.record(input.obj, { type: 'Normal', ...input.successEvent });
+  else if (!err && input.previousReady === 'False') {
+    const ready = (input.obj['status'] as { conditions?: { type: string; reason: string; message: string }[] }).conditions?.find((c) => c.type === 'Ready');
+    await input.recorder.record(input.obj, { type: 'Normal', reason: ready?.reason ?? 'Succeeded', note: ready?.message ?? 'recovered' });
+  }
 }

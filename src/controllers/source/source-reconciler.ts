@@ -72,6 +72,7 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
       return;
     }
     const startedAt = performance.now();
+    const previousReady = obj.status?.['conditions'] instanceof Array ? (obj.status['conditions'] as { type: string; status: string }[]).find((c) => c.type === 'Ready')?.status : undefined;
     const patcher = new StatusPatcher(obj, statusWriter(manager.client), { fieldManager: FIELD_MANAGER, ownedConditions: SOURCE_CONDITIONS.owned, get: objectGetter(manager.client) });
     const generation = obj.metadata.generation ?? 0;
     if (obj.status?.observedGeneration !== generation) {
@@ -84,7 +85,7 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
       const outcome = await runSteps<State<T>>([this.storageStep, this.fetchStep, this.artifactStep], state, rctx.signal);
       return await finishReconcile({
         obj, patcher, outcome, spec: SOURCE_CONDITIONS, recorder: this.o.recorder, successEvent: state.successEvent,
-        intervalMs: parseDuration(obj.spec.interval), duration: { histogram: this.o.histogram, startedAt },
+        intervalMs: parseDuration(obj.spec.interval), duration: { histogram: this.o.histogram, startedAt }, previousReady,
       });
     } finally {
       await rm(tmp, { recursive: true, force: true });
