@@ -1,0 +1,103 @@
+// Runs one kubectl command with its output counted and thrown away, and measures it: wall time
+// here, peak RSS and CPU by polling /proc/<pid> every few ms, and — when GNU time is installed —
+// the exact figures from wait4()'s rusage via /usr/bin/time, which polling can only approach
+// (the last few ms before exit, where kubectl prints, are invisible to a poller).
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { procStatusKiB } from './informer-ipc.ts';
+
+export interface KubectlSample {
+  wallSeconds: number;
+  stdoutBytes: number;
+  /** GNU time's figures when /usr/bin/time exists (exact); else the polled ones. */
+  peakRssMiB: number;
+  cpuSeconds: number;
+  source: 'gnu-time' | 'proc-poll';
+  polled: { peakRssMiB: number; cpuSeconds: number; samples: number };
+}
+
+const GNU_TIME = '/usr/bin/time';
+const MARK = 'EDDYBENCH-TIME';
+const CLK_TCK = 100; // USER_HZ: 100 on every Linux architecture Node supports.
+
+export function gnuTimeAvailable(): boolean {
+  return existsSync(GNU_TIME);
+}
+
+/** utime + stime of a live process, in seconds; undefined once it is gone. */
+function procCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After "pid (comm) ", field 3 (state) is index 0, so utime (14) and stime (15) are 11 and 12.
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+function firstChild(pid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Poller {
+  stop(): void;
+  result(): KubectlSample['polled'];
+}
+
+function pollProcess(pidOf: () => number | undefined, everyMs: number): Poller {
+  let peakKiB = 0;
+  let cpu = 0;
+  let samples = 0;
+  const timer = setInterval(() => {
+    const pid = pidOf();
+    if (pid === undefined) return;
+    const hwm = procStatusKiB(pid, 'VmHWM');
+    const c = procCpuSeconds(pid);
+    if (hwm > 0) peakKiB = Math.max(peakKiB, hwm);
+    if (c !== undefined) cpu = Math.max(cpu, c);
+    samples++;
+  }, everyMs);
+  return {
+    stop: () => clearInterval(timer),
+    result: () => ({ peakRssMiB: peakKiB / 1024, cpuSeconds: cpu, samples }),
+  };
+}
+
+function parseGnuTime(stderr: string): { peakRssMiB: number; cpuSeconds: number } | undefined {
+  const m = new RegExp(`^${MARK} ([\\d.]+) ([\\d.]+) (\\d+)$`, 'm').exec(stderr);
+  if (!m) return undefined;
+  return { cpuSeconds: Number(m[1]) + Number(m[2]), peakRssMiB: Number(m[3]) / 1024 };
+}
+
+export async function sampleKubectl(kubectl: string, args: string[]): Promise<KubectlSample> {
+  const timed = gnuTimeAvailable();
+  const cmd = timed ? GNU_TIME : kubectl;
+  const argv = timed ? ['-f', `${MARK} %U %S %M`, kubectl, ...args] : args;
+  const t0 = performance.now();
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const pid = child.pid;
+  let kubectlPid = timed ? undefined : pid;
+  const poller = pollProcess(() => (kubectlPid ??= pid === undefined ? undefined : firstChild(pid)), 5);
+  let stdoutBytes = 0;
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdoutBytes += b.length));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c) => resolve(c));
+  });
+  const wallSeconds = (performance.now() - t0) / 1000;
+  poller.stop();
+  if (code !== 0) throw new Error(`kubectl ${args.join(' ')} exited with ${String(code)}: ${stderr.slice(-2000)}`);
+  const polled = poller.result();
+  const exact = timed ? parseGnuTime(stderr) : undefined;
+  return exact
+    ? { wallSeconds, stdoutBytes, ...exact, source: 'gnu-time', polled }
+    : { wallSeconds, stdoutBytes, peakRssMiB: polled.peakRssMiB, cpuSeconds: polled.cpuSeconds, source: 'proc-poll', polled };
+}
