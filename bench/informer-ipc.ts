@@ -55,6 +55,8 @@ export interface SyncReport {
   /** RESTMapper discovery before the clock starts (kubectl's is cached on disk after its warm-up). */
   discoveryMs: number;
   syncMs: number;
+  /** Process start (performance.timeOrigin) to synced: Node boot, SDK import, discovery, sync. */
+  sinceProcessStartMs: number;
   cpuSeconds: number;
   listPages: number;
   /** Node with the SDK loaded, before the informer started. */

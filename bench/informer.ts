@@ -338,6 +338,8 @@ interface SizeResult {
 
 interface SyncSummary {
   syncSeconds: number;
+  /** A fresh process: Node boot, SDK import, discovery and sync (kubectl's wall time is this kind). */
+  coldProcessSeconds: number;
   rssMiB: number;
   peakRssMiB: number;
   rssBeforeMiB: number;
@@ -349,6 +351,7 @@ interface SyncSummary {
 function summarizeSync(runs: SyncReport[]): SyncSummary {
   return {
     syncSeconds: medianOf(runs, (r) => r.syncMs / 1000),
+    coldProcessSeconds: medianOf(runs, (r) => r.sinceProcessStartMs / 1000),
     rssMiB: medianOf(runs, (r) => r.afterSync.rssMiB),
     peakRssMiB: medianOf(runs, (r) => r.afterSync.peakRssMiB),
     rssBeforeMiB: medianOf(runs, (r) => r.before.rssMiB),
@@ -446,6 +449,7 @@ function table(r: SizeResult): string {
   lines.push(`kubectl wrote ${(k.stdoutBytes / 2 ** 20).toFixed(1)} MiB of JSON; its RSS and CPU come from ${k.source === 'gnu-time' ? 'GNU time (wait4 rusage)' : '/proc polling'} ` +
     `(polled: ${f1(median(k.runs.map((x) => x.polled.peakRssMiB)))} MiB, ${f2(median(k.runs.map((x) => x.polled.cpuSeconds)))} s). ` +
     `Watch lag from write sent: p50 ${f1(w.lagFromSendMs.p50)} ms, p99 ${f1(w.lagFromSendMs.p99)} ms; ${w.received}/${w.updates} events seen; write latency p50 ${f1(w.writeLatencyMs.p50)} ms. ` +
+    `A fresh eddy process (Node boot, SDK import, discovery, sync) needs ${f2(r.informerFull.coldProcessSeconds)} s (full) / ${f2(r.informerMeta.coldProcessSeconds)} s (metadata-only) against kubectl's ${f2(k.wallSeconds)} s. ` +
     `Controller: first reconcile ${f2(c.initial.toFirstReconcileMs / 1000)} s after start; update reconciles trail the last write by ${f1(c.touch.tailMs)} ms.`);
   return lines.join('\n');
 }
