@@ -71,18 +71,26 @@ async function runInformer(client: KubeClient): Promise<void> {
   const afterSync = snapshot();
   gc();
   const heapAfterGcMiB = process.memoryUsage().heapUsed / 2 ** 20;
-  send({ type: 'synced', ok, objects: informer.store.size, discoveryMs, syncMs, sinceProcessStartMs, cpuSeconds, listPages: informer.stats().listPages, before, afterSync, heapAfterGcMiB });
+  const first = informer.list()[0];
+  const sample = { kind: first?.kind ?? '', hasData: first !== undefined && 'data' in first };
+  send({
+    type: 'synced', ok, objects: informer.store.size, discoveryMs, syncMs, sinceProcessStartMs, cpuSeconds, listPages: informer.stats().listPages,
+    before, afterSync, heapAfterGcMiB, sample,
+  });
+  const idle = { cpu: process.cpuUsage(), at: performance.now(), cpuSeconds: 0, seconds: 0 };
 
   let reported = false;
   const report = () => {
     if (reported) return;
     reported = true;
     watch.recording = false;
-    send({ type: 'watch-result', samples: watch.samples, cpuSeconds: cpuSecondsSince(watch.cpu), end: snapshot() });
+    send({ type: 'watch-result', samples: watch.samples, idleCpuSeconds: idle.cpuSeconds, idleSeconds: idle.seconds, cpuSeconds: cpuSecondsSince(watch.cpu), end: snapshot() });
   };
   watch.done = report;
   onMessage((msg) => {
     if (msg.type === 'watch-begin') {
+      idle.cpuSeconds = cpuSecondsSince(idle.cpu);
+      idle.seconds = (performance.now() - idle.at) / 1000;
       watch.expected = msg.expected;
       watch.cpu = process.cpuUsage();
       watch.recording = true;

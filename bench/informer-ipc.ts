@@ -64,6 +64,8 @@ export interface SyncReport {
   afterSync: ProcessSnapshot;
   /** heapUsed after a full GC: what the cache actually retains. */
   heapAfterGcMiB: number;
+  /** One cached object's kind and whether it carries `data`: proves metadata-only is what it says. */
+  sample: { kind: string; hasData: boolean };
 }
 
 /** One update the child's handler saw: which write, when the parent sent it, when it arrived. */
@@ -77,6 +79,9 @@ export interface LagSample {
 export interface WatchReport {
   type: 'watch-result';
   samples: LagSample[];
+  /** CPU while synced and idle (from the sync report to watch-begin), to tell the watch's own cost. */
+  idleCpuSeconds: number;
+  idleSeconds: number;
   /** CPU from watch-begin until the last expected event (or the timeout). */
   cpuSeconds: number;
   end: ProcessSnapshot;

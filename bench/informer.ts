@@ -41,6 +41,7 @@ const RUNS = Number(values.runs);
 const WATCH_RATE = Number(values['watch-rate']);
 const CREATE_PARALLEL = Number(values['create-parallel']);
 const TOUCH_PARALLEL = 32;
+const IDLE_MS = 3_000;
 
 // ---- small helpers ---------------------------------------------------------------------------
 
@@ -208,6 +209,10 @@ async function informerSync(env: Env, metadataOnly: boolean): Promise<SyncReport
   try {
     const r = await child.next('synced', syncTimeoutMs(env.n));
     if (!r.ok || r.objects !== env.objects) throw new Error(`informer synced ${r.objects}/${env.objects} objects (ok=${String(r.ok)})`);
+    const want = metadataOnly ? { kind: 'PartialObjectMetadata', hasData: false } : { kind: 'ConfigMap', hasData: true };
+    if (r.sample.kind !== want.kind || r.sample.hasData !== want.hasData) {
+      throw new Error(`metadataOnly=${String(metadataOnly)} cached ${JSON.stringify(r.sample)}, want ${JSON.stringify(want)}`);
+    }
     return r;
   } finally {
     await child.stop();
@@ -227,6 +232,9 @@ interface WatchResult {
   sync: SyncReport;
   child: WatchReport['end'];
   cpuSeconds: number;
+  /** CPU per event, less what the synced informer burns idle over the same time. */
+  cpuMsPerEvent: number;
+  idleCpuPercent: number;
   watchSeconds: number;
 }
 
@@ -259,6 +267,8 @@ async function steadyWatch(env: Env): Promise<WatchResult> {
   const child = new Child(childArgs(env, 'informer', false));
   try {
     const sync = await child.next('synced', syncTimeoutMs(env.n));
+    // An idle window first: the child measures its CPU at rest to subtract from the watch's.
+    await sleep(IDLE_MS);
     child.send({ type: 'watch-begin', expected: m });
     await sleep(200);
     const { writes, seconds } = await writeAtRate(env.client, m, WATCH_RATE);
@@ -270,11 +280,14 @@ async function steadyWatch(env: Env): Promise<WatchResult> {
       if (w) fromCompletion.push(s.seenAt - w.doneAt);
     }
     const latencies = [...writes.values()].map((w) => w.doneAt - w.sentAt);
+    const idleRate = r.idleCpuSeconds / r.idleSeconds;
+    const watchWindow = seconds + 0.2;
     return {
       updates: m, ratePerSecond: WATCH_RATE, achievedRatePerSecond: m / seconds, received: r.samples.length,
       lagFromCompletionMs: dist(fromCompletion), lagFromSendMs: dist(r.samples.map((s) => s.seenAt - s.sentAt)),
       writeLatencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
-      sync, child: r.end, cpuSeconds: r.cpuSeconds, watchSeconds: seconds,
+      sync, child: r.end, cpuSeconds: r.cpuSeconds, watchSeconds: seconds, idleCpuPercent: idleRate * 100,
+      cpuMsPerEvent: ((r.cpuSeconds - idleRate * watchWindow) / Math.max(1, r.samples.length)) * 1000,
     };
   } finally {
     await child.stop();
@@ -282,7 +295,11 @@ async function steadyWatch(env: Env): Promise<WatchResult> {
 }
 
 interface ControllerResult {
-  initial: InitialReconcileReport & { perSecond: number };
+  initial: InitialReconcileReport & {
+    perSecond: number;
+    /** Reconciles per second from the first reconcile on: the controller alone, the list excluded. */
+    reconcilePhasePerSecond: number;
+  };
   touch: TouchReport & {
     objects: number;
     writeSeconds: number;
@@ -310,7 +327,10 @@ async function noopController(env: Env): Promise<ControllerResult> {
     const touch = await child.next('touch-done', 120_000);
     const seconds = (touch.lastAt - t0) / 1000;
     return {
-      initial: { ...initial, perSecond: initial.reconciles / (initial.totalMs / 1000) },
+      initial: {
+        ...initial, perSecond: initial.reconciles / (initial.totalMs / 1000),
+        reconcilePhasePerSecond: initial.reconciles / ((initial.totalMs - initial.toFirstReconcileMs) / 1000),
+      },
       touch: {
         ...touch, objects: touched.length, writeSeconds: (writesDone - t0) / 1000, writesPerSecond: touched.length / ((writesDone - t0) / 1000),
         seconds, perSecond: touch.reconciles / seconds, tailMs: touch.lastAt - writesDone,
@@ -329,7 +349,7 @@ interface SizeResult {
   loadavgBefore: [number, number, number];
   loadavgAfter: [number, number, number];
   creation: Awaited<ReturnType<typeof createConfigMaps>>;
-  kubectl: { runs: KubectlSample[]; wallSeconds: number; peakRssMiB: number; cpuSeconds: number; stdoutBytes: number; source: string };
+  kubectl: { runs: KubectlSample[]; wallSeconds: number; peakRssMiB: number; cpuSeconds: number; stdoutBytes: number; gnuTime?: { peakRssMiB: number; cpuSeconds: number } };
   informerFull: { runs: SyncReport[] } & SyncSummary;
   informerMeta: { runs: SyncReport[] } & SyncSummary;
   watch: WatchResult;
@@ -377,7 +397,8 @@ async function listComparisons(env: Env): Promise<Pick<SizeResult, 'kubectl' | '
   return {
     kubectl: {
       runs: k, wallSeconds: medianOf(k, (r) => r.wallSeconds), peakRssMiB: medianOf(k, (r) => r.peakRssMiB), cpuSeconds: medianOf(k, (r) => r.cpuSeconds),
-      stdoutBytes: medianOf(k, (r) => r.stdoutBytes), source: k[0]?.source ?? 'none',
+      stdoutBytes: medianOf(k, (r) => r.stdoutBytes),
+      ...(k.every((r) => r.gnuTime) ? { gnuTime: { peakRssMiB: medianOf(k, (r) => r.gnuTime?.peakRssMiB ?? NaN), cpuSeconds: medianOf(k, (r) => r.gnuTime?.cpuSeconds ?? NaN) } } : {}),
     },
     informerFull: { runs: full, ...summarizeSync(full) },
     informerMeta: { runs: meta, ...summarizeSync(meta) },
@@ -420,38 +441,63 @@ const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 const ratio = (x: number, base: number) => (Number.isFinite(x / base) ? `${(x / base).toFixed(2)}×` : '-');
 
-function table(r: SizeResult): string {
+const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+
+function syncRows(r: SizeResult): string[] {
+  const k = r.kubectl;
+  const out: string[] = [];
+  for (const [label, s] of [['eddy informer, full objects: start → synced', r.informerFull], ['eddy informer, metadata-only: start → synced', r.informerMeta]] as const) {
+    out.push(row([`${label} (median of ${RUNS})`, `${f2(s.syncSeconds)} s`, ratio(s.syncSeconds, k.wallSeconds), f1(s.peakRssMiB), `${f1(s.rssMiB)} (idle before: ${f1(s.rssBeforeMiB)})`,
+      `${f1(s.heapUsedMiB)} (${f1(s.heapAfterGcMiB)})`, f2(s.cpuSeconds), ratio(s.cpuSeconds, k.cpuSeconds)]));
+  }
+  return out;
+}
+
+function runtimeRows(r: SizeResult): string[] {
   const k = r.kubectl;
   const w = r.watch;
   const c = r.controller;
-  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  const lines = [
-    `### ${r.n.toLocaleString('en-US')} ConfigMaps (${r.objects} objects in the namespace)`,
+  return [
+    row([`steady watch: ${w.updates} updates at ${w.ratePerSecond}/s; lag p50 / p99 from write done (from write sent)`,
+      `${f1(w.lagFromCompletionMs.p50)} / ${f1(w.lagFromCompletionMs.p99)} ms (${f1(w.lagFromSendMs.p50)} / ${f1(w.lagFromSendMs.p99)} ms)`, '-',
+      f1(w.child.peakRssMiB), f1(w.child.rssMiB), f1(w.child.heapUsedMiB), `${f2(w.cpuSeconds)} (${f2(w.cpuMsPerEvent)} ms/event)`, '-']),
+    row([`no-op controller (concurrency ${CONCURRENCY}): start → ${c.initial.reconciles} reconciles`,
+      `${f2(c.initial.totalMs / 1000)} s (${c.initial.perSecond.toFixed(0)}/s; ${c.initial.reconcilePhasePerSecond.toFixed(0)}/s after the list)`,
+      ratio(c.initial.totalMs / 1000, k.wallSeconds), f1(c.initial.end.peakRssMiB), f1(c.initial.end.rssMiB), f1(c.initial.end.heapUsedMiB), f2(c.initial.cpuSeconds), ratio(c.initial.cpuSeconds, k.cpuSeconds)]),
+    row([`no-op controller: ${c.touch.objects} updates (${TOUCH_PARALLEL} in flight) → reconciles`,
+      `${f2(c.touch.seconds)} s (${c.touch.perSecond.toFixed(0)}/s; writes ${c.touch.writesPerSecond.toFixed(0)}/s)`,
+      '-', f1(c.touch.end.peakRssMiB), f1(c.touch.end.rssMiB), f1(c.touch.end.heapUsedMiB), f2(c.touch.cpuSeconds), '-']),
+  ];
+}
+
+function notes(r: SizeResult): string {
+  const k = r.kubectl;
+  const w = r.watch;
+  const c = r.controller;
+  const gt = k.gnuTime ? ` (GNU time cross-check: ${f1(k.gnuTime.peakRssMiB)} MiB, ${f2(k.gnuTime.cpuSeconds)} s)` : '';
+  return [
+    `kubectl wrote ${(k.stdoutBytes / 2 ** 20).toFixed(1)} MiB of JSON; its peak RSS and CPU are polled from /proc every 5 ms${gt}.`,
+    `A fresh eddy process (Node boot, SDK import, discovery, sync) takes ${f2(r.informerFull.coldProcessSeconds)} s (full) / ${f2(r.informerMeta.coldProcessSeconds)} s (metadata-only); kubectl's wall time is of that kind.`,
+    `Watch: ${w.received}/${w.updates} events seen, writes achieved ${w.achievedRatePerSecond.toFixed(0)}/s, write latency p50 ${f1(w.writeLatencyMs.p50)} ms / p99 ${f1(w.writeLatencyMs.p99)} ms; the synced informer idles at ${f1(w.idleCpuPercent)}% of a core.`,
+    `Controller: first reconcile ${f2(c.initial.toFirstReconcileMs / 1000)} s after start; update reconciles are bounded by the write rate and trail the last write by ${f1(c.touch.tailMs)} ms.`,
+  ].join(' ');
+}
+
+function table(r: SizeResult): string {
+  const k = r.kubectl;
+  return [
+    `### ${r.n.toLocaleString('en-US')} ConfigMaps (${r.objects} objects in the namespace; load average ${r.loadavgBefore.join(' ')} before, ${r.loadavgAfter.join(' ')} after)`,
     '',
-    `created in ${f1(r.creation.seconds)} s (${r.creation.perSecond.toFixed(0)}/s, ${r.creation.parallel} in flight, ${r.creation.retries} retries); ` +
-      `load average before/after: ${r.loadavgBefore.join(' ')} / ${r.loadavgAfter.join(' ')}`,
+    `Created in ${f1(r.creation.seconds)} s (${r.creation.perSecond.toFixed(0)}/s, ${r.creation.parallel} in flight, ${r.creation.retries} retries): context, not a comparison.`,
     '',
     row(['measure', 'wall', 'vs kubectl', 'peak RSS MiB', 'RSS at end MiB', 'heap MiB (after GC)', 'CPU s', 'CPU vs kubectl']),
     row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     row([`kubectl get -o json --chunk-size=${PAGE_SIZE} (baseline, median of ${RUNS})`, `${f2(k.wallSeconds)} s`, '1.00×', f1(k.peakRssMiB), '-', '-', f2(k.cpuSeconds), '1.00×']),
-  ];
-  for (const [label, s] of [['eddy informer, full objects: start → synced', r.informerFull], ['eddy informer, metadata-only: start → synced', r.informerMeta]] as const) {
-    lines.push(row([`${label} (median of ${RUNS})`, `${f2(s.syncSeconds)} s`, ratio(s.syncSeconds, k.wallSeconds), f1(s.peakRssMiB), `${f1(s.rssMiB)} (idle before: ${f1(s.rssBeforeMiB)})`,
-      `${f1(s.heapUsedMiB)} (${f1(s.heapAfterGcMiB)})`, f2(s.cpuSeconds), ratio(s.cpuSeconds, k.cpuSeconds)]));
-  }
-  lines.push(row([`steady watch: ${w.updates} updates at ${w.ratePerSecond}/s, lag write-done → handler p50 / p99`, `${f1(w.lagFromCompletionMs.p50)} / ${f1(w.lagFromCompletionMs.p99)} ms`, '-',
-    f1(w.child.peakRssMiB), f1(w.child.rssMiB), f1(w.child.heapUsedMiB), `${f2(w.cpuSeconds)} (${f1((w.cpuSeconds / w.watchSeconds) * 100)}% of a core)`, '-']));
-  lines.push(row([`no-op controller (concurrency ${CONCURRENCY}): start → ${c.initial.reconciles} reconciles`, `${f2(c.initial.totalMs / 1000)} s (${c.initial.perSecond.toFixed(0)}/s)`,
-    ratio(c.initial.totalMs / 1000, k.wallSeconds), f1(c.initial.end.peakRssMiB), f1(c.initial.end.rssMiB), f1(c.initial.end.heapUsedMiB), f2(c.initial.cpuSeconds), ratio(c.initial.cpuSeconds, k.cpuSeconds)]));
-  lines.push(row([`no-op controller: ${c.touch.objects} updates (${TOUCH_PARALLEL} in flight) → reconciles`, `${f2(c.touch.seconds)} s (${c.touch.perSecond.toFixed(0)}/s; writes ${c.touch.writesPerSecond.toFixed(0)}/s)`,
-    '-', f1(c.touch.end.peakRssMiB), f1(c.touch.end.rssMiB), f1(c.touch.end.heapUsedMiB), f2(c.touch.cpuSeconds), '-']));
-  lines.push('');
-  lines.push(`kubectl wrote ${(k.stdoutBytes / 2 ** 20).toFixed(1)} MiB of JSON; its RSS and CPU come from ${k.source === 'gnu-time' ? 'GNU time (wait4 rusage)' : '/proc polling'} ` +
-    `(polled: ${f1(median(k.runs.map((x) => x.polled.peakRssMiB)))} MiB, ${f2(median(k.runs.map((x) => x.polled.cpuSeconds)))} s). ` +
-    `Watch lag from write sent: p50 ${f1(w.lagFromSendMs.p50)} ms, p99 ${f1(w.lagFromSendMs.p99)} ms; ${w.received}/${w.updates} events seen; write latency p50 ${f1(w.writeLatencyMs.p50)} ms. ` +
-    `A fresh eddy process (Node boot, SDK import, discovery, sync) needs ${f2(r.informerFull.coldProcessSeconds)} s (full) / ${f2(r.informerMeta.coldProcessSeconds)} s (metadata-only) against kubectl's ${f2(k.wallSeconds)} s. ` +
-    `Controller: first reconcile ${f2(c.initial.toFirstReconcileMs / 1000)} s after start; update reconciles trail the last write by ${f1(c.touch.tailMs)} ms.`);
-  return lines.join('\n');
+    ...syncRows(r),
+    ...runtimeRows(r),
+    '',
+    notes(r),
+  ].join('\n');
 }
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 // Runs one kubectl command with its output counted and thrown away, and measures it: wall time
-// here, peak RSS and CPU by polling /proc/<pid> every few ms, and — when GNU time is installed —
-// the exact figures from wait4()'s rusage via /usr/bin/time, which polling can only approach
-// (the last few ms before exit, where kubectl prints, are invisible to a poller).
+// here, peak RSS (VmHWM) and CPU (utime + stime) by polling /proc/<pid> every 5 ms. When GNU time
+// is installed it also runs under /usr/bin/time, whose figures come from wait4()'s rusage and so
+// cover the last few ms before exit that a poller cannot see; they are kept as a cross-check.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { procStatusKiB } from './informer-ipc.ts';
@@ -9,11 +9,12 @@ import { procStatusKiB } from './informer-ipc.ts';
 export interface KubectlSample {
   wallSeconds: number;
   stdoutBytes: number;
-  /** GNU time's figures when /usr/bin/time exists (exact); else the polled ones. */
+  /** From /proc polling. */
   peakRssMiB: number;
   cpuSeconds: number;
-  source: 'gnu-time' | 'proc-poll';
-  polled: { peakRssMiB: number; cpuSeconds: number; samples: number };
+  pollSamples: number;
+  /** From /usr/bin/time (rusage at exit), when installed. */
+  gnuTime?: { peakRssMiB: number; cpuSeconds: number };
 }
 
 const GNU_TIME = '/usr/bin/time';
@@ -47,7 +48,7 @@ function firstChild(pid: number): number | undefined {
 
 interface Poller {
   stop(): void;
-  result(): KubectlSample['polled'];
+  result(): { peakRssMiB: number; cpuSeconds: number; pollSamples: number };
 }
 
 function pollProcess(pidOf: () => number | undefined, everyMs: number): Poller {
@@ -65,7 +66,7 @@ function pollProcess(pidOf: () => number | undefined, everyMs: number): Poller {
   }, everyMs);
   return {
     stop: () => clearInterval(timer),
-    result: () => ({ peakRssMiB: peakKiB / 1024, cpuSeconds: cpu, samples }),
+    result: () => ({ peakRssMiB: peakKiB / 1024, cpuSeconds: cpu, pollSamples: samples }),
   };
 }
 
@@ -96,8 +97,6 @@ export async function sampleKubectl(kubectl: string, args: string[]): Promise<Ku
   poller.stop();
   if (code !== 0) throw new Error(`kubectl ${args.join(' ')} exited with ${String(code)}: ${stderr.slice(-2000)}`);
   const polled = poller.result();
-  const exact = timed ? parseGnuTime(stderr) : undefined;
-  return exact
-    ? { wallSeconds, stdoutBytes, ...exact, source: 'gnu-time', polled }
-    : { wallSeconds, stdoutBytes, peakRssMiB: polled.peakRssMiB, cpuSeconds: polled.cpuSeconds, source: 'proc-poll', polled };
+  const gnuTime = timed ? parseGnuTime(stderr) : undefined;
+  return { wallSeconds, stdoutBytes, ...polled, ...(gnuTime ? { gnuTime } : {}) };
 }
