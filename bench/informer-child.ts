@@ -84,7 +84,11 @@ async function runInformer(client: KubeClient): Promise<void> {
     if (reported) return;
     reported = true;
     watch.recording = false;
-    send({ type: 'watch-result', samples: watch.samples, idleCpuSeconds: idle.cpuSeconds, idleSeconds: idle.seconds, cpuSeconds: cpuSecondsSince(watch.cpu), end: snapshot() });
+    const cpuSeconds = cpuSecondsSince(watch.cpu);
+    const end = snapshot();
+    gc();
+    const heapAfterGcMiB = process.memoryUsage().heapUsed / 2 ** 20;
+    send({ type: 'watch-result', samples: watch.samples, idleCpuSeconds: idle.cpuSeconds, idleSeconds: idle.seconds, cpuSeconds, end, heapAfterGcMiB });
   };
   watch.done = report;
   onMessage((msg) => {

@@ -85,6 +85,8 @@ export interface WatchReport {
   /** CPU from watch-begin until the last expected event (or the timeout). */
   cpuSeconds: number;
   end: ProcessSnapshot;
+  /** heapUsed after a full GC at the end, to compare with the sync's: the store holds as many objects. */
+  heapAfterGcMiB: number;
 }
 
 export interface InitialReconcileReport {
