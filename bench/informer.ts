@@ -18,7 +18,7 @@ import { ApiError, TransportError, isAlreadyExists } from '../src/kube/errors.ts
 import type { KubeObject, TypeRef } from '../src/kube/types.ts';
 import { k8sBinaries } from '../test/tools/k8s-binaries.ts';
 import { wallNow, type ChildArgs, type ChildMessage, type InitialReconcileReport, type ParentMessage, type SyncReport, type TouchReport, type WatchReport } from './informer-ipc.ts';
-import { gnuTimeAvailable, sampleKubectl, type KubectlSample } from './kubectl-sample.ts';
+import { gnuTimeAvailable, sampleKubectl, startKubectlWatch, type KubectlSample, type KubectlWatch } from './kubectl-sample.ts';
 import { machine } from './machine.ts';
 
 const { values } = parseArgs({
@@ -237,6 +237,8 @@ interface WatchResult {
   cpuMsPerEvent: number;
   idleCpuPercent: number;
   watchSeconds: number;
+  /** The same writes seen by `kubectl get -w --watch-only` (lines stamped as they reach this process). */
+  kubectl: Pick<WatchResult, 'lagFromCompletionMs' | 'lagFromSendMs' | 'received'> & { cpuSeconds: number; rssMiB: number; peakRssMiB: number };
 }
 
 function dist(xs: number[]): { p50: number; p90: number; p99: number; max: number } {
@@ -263,34 +265,76 @@ async function writeAtRate(client: KubeClient, m: number, rate: number): Promise
   return { writes, seconds: (performance.now() - t0) / 1000 };
 }
 
+type Writes = Map<string, { sentAt: number; doneAt: number }>;
+
+/** Lags of one watcher against the parent's writes, joined on name@resourceVersion. */
+function lags(seen: { name: string; rv: string; seenAt: number }[], writes: Writes): Pick<WatchResult, 'lagFromCompletionMs' | 'lagFromSendMs' | 'received'> {
+  const fromCompletion: number[] = [];
+  const fromSend: number[] = [];
+  for (const s of seen) {
+    const w = writes.get(`${s.name}@${s.rv}`);
+    if (!w) continue;
+    fromCompletion.push(s.seenAt - w.doneAt);
+    fromSend.push(s.seenAt - w.sentAt);
+  }
+  return { received: fromSend.length, lagFromCompletionMs: dist(fromCompletion), lagFromSendMs: dist(fromSend) };
+}
+
+/** Starts `kubectl get -w` and returns once it shows a probe write: its list is done, its watch runs. */
+async function kubectlWatchReady(env: Env): Promise<KubectlWatch> {
+  const kw = startKubectlWatch(env.kubectl, ['--kubeconfig', env.kubeconfig, '--cache-dir', env.kubectlCacheDir, 'get', 'configmaps', '-n', NS], wallNow);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const obj = await env.client.patch(CONFIGMAP, configMapName(0), NS, { data: { probe: String(attempt) } }, { type: 'merge' });
+      try {
+        await kw.seen(configMapName(0), obj.metadata.resourceVersion ?? '', 5_000);
+        return kw;
+      } catch (err) {
+        if (attempt >= 24) throw err;
+      }
+    }
+  } catch (err) {
+    await kw.stop();
+    throw err;
+  }
+}
+
+async function untilSettled(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await sleep(50);
+}
+
 async function steadyWatch(env: Env): Promise<WatchResult> {
   const m = Math.min(env.n, 2000);
   const child = new Child(childArgs(env, 'informer', false));
+  let kw: KubectlWatch | undefined;
   try {
     const sync = await child.next('synced', syncTimeoutMs(env.n));
+    kw = await kubectlWatchReady(env);
     // An idle window first: the child measures its CPU at rest to subtract from the watch's.
     await sleep(IDLE_MS);
+    const kubectlCpu0 = kw.cpuSeconds();
+    const kubectlLines0 = kw.lines.length;
     child.send({ type: 'watch-begin', expected: m });
     await sleep(200);
     const { writes, seconds } = await writeAtRate(env.client, m, WATCH_RATE);
     child.send({ type: 'watch-end' });
     const r = await child.next('watch-result', 60_000);
-    const fromCompletion: number[] = [];
-    for (const s of r.samples) {
-      const w = writes.get(`${s.name}@${s.rv}`);
-      if (w) fromCompletion.push(s.seenAt - w.doneAt);
-    }
+    const k = kw;
+    await untilSettled(() => k.lines.length - kubectlLines0 >= m, 5_000);
+    const kubectl = { ...lags(kw.lines.slice(kubectlLines0), writes), cpuSeconds: kw.cpuSeconds() - kubectlCpu0, rssMiB: kw.rssMiB(), peakRssMiB: kw.peakRssMiB() };
     const latencies = [...writes.values()].map((w) => w.doneAt - w.sentAt);
     const idleRate = r.idleCpuSeconds / r.idleSeconds;
     const watchWindow = seconds + 0.2;
     return {
-      updates: m, ratePerSecond: WATCH_RATE, achievedRatePerSecond: m / seconds, received: r.samples.length,
-      lagFromCompletionMs: dist(fromCompletion), lagFromSendMs: dist(r.samples.map((s) => s.seenAt - s.sentAt)),
+      updates: m, ratePerSecond: WATCH_RATE, achievedRatePerSecond: m / seconds, ...lags(r.samples, writes),
       writeLatencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
       sync, child: r.end, cpuSeconds: r.cpuSeconds, heapGrowthAfterGcMiB: r.heapAfterGcMiB - sync.heapAfterGcMiB, watchSeconds: seconds, idleCpuPercent: idleRate * 100,
       cpuMsPerEvent: ((r.cpuSeconds - idleRate * watchWindow) / Math.max(1, r.samples.length)) * 1000,
+      kubectl,
     };
   } finally {
+    await kw?.stop();
     await child.stop();
   }
 }
@@ -458,10 +502,14 @@ function runtimeRows(r: SizeResult): string[] {
   const k = r.kubectl;
   const w = r.watch;
   const c = r.controller;
+  const lag = (x: Pick<WatchResult, 'lagFromCompletionMs' | 'lagFromSendMs'>) =>
+    `${f1(x.lagFromCompletionMs.p50)} / ${f1(x.lagFromCompletionMs.p99)} ms (${f1(x.lagFromSendMs.p50)} / ${f1(x.lagFromSendMs.p99)} ms)`;
   return [
-    row([`steady watch: ${w.updates} updates at ${w.ratePerSecond}/s; lag p50 / p99 from write done (from write sent)`,
-      `${f1(w.lagFromCompletionMs.p50)} / ${f1(w.lagFromCompletionMs.p99)} ms (${f1(w.lagFromSendMs.p50)} / ${f1(w.lagFromSendMs.p99)} ms)`, '-',
-      f1(w.child.peakRssMiB), f1(w.child.rssMiB), f1(w.child.heapUsedMiB), `${f2(w.cpuSeconds)} (${f2(w.cpuMsPerEvent)} ms/event)`, '-']),
+    row([`steady watch baseline: kubectl get -w --watch-only, same ${w.updates} updates; lag p50 / p99 from write done (from write sent)`,
+      lag(w.kubectl), '1.00×', f1(w.kubectl.peakRssMiB), f1(w.kubectl.rssMiB), '-', f2(w.kubectl.cpuSeconds), '1.00×']),
+    row([`steady watch: eddy informer, ${w.updates} updates at ${w.ratePerSecond}/s; lag p50 / p99 from write done (from write sent)`,
+      lag(w), `${ratio(w.lagFromSendMs.p99, w.kubectl.lagFromSendMs.p99)} (p99 from sent)`,
+      f1(w.child.peakRssMiB), f1(w.child.rssMiB), f1(w.child.heapUsedMiB), `${f2(w.cpuSeconds)} (${f2(w.cpuMsPerEvent)} ms/event)`, ratio(w.cpuSeconds, w.kubectl.cpuSeconds)]),
     row([`no-op controller (concurrency ${CONCURRENCY}): start → ${c.initial.reconciles} reconciles`,
       `${f2(c.initial.totalMs / 1000)} s (${c.initial.perSecond.toFixed(0)}/s; ${c.initial.reconcilePhasePerSecond.toFixed(0)}/s after the list)`,
       ratio(c.initial.totalMs / 1000, k.wallSeconds), f1(c.initial.end.peakRssMiB), f1(c.initial.end.rssMiB), f1(c.initial.end.heapUsedMiB), f2(c.initial.cpuSeconds), ratio(c.initial.cpuSeconds, k.cpuSeconds)]),
@@ -479,7 +527,7 @@ function notes(r: SizeResult): string {
   return [
     `kubectl wrote ${(k.stdoutBytes / 2 ** 20).toFixed(1)} MiB of JSON; its peak RSS and CPU are polled from /proc every 5 ms${gt}.`,
     `A fresh eddy process (Node boot, SDK import, discovery, sync) takes ${f2(r.informerFull.coldProcessSeconds)} s (full) / ${f2(r.informerMeta.coldProcessSeconds)} s (metadata-only); kubectl's wall time is of that kind.`,
-    `Watch: ${w.received}/${w.updates} events seen, writes achieved ${w.achievedRatePerSecond.toFixed(0)}/s, write latency p50 ${f1(w.writeLatencyMs.p50)} ms / p99 ${f1(w.writeLatencyMs.p99)} ms; the synced informer idles at ${f1(w.idleCpuPercent)}% of a core; ` +
+    `Watch: ${w.received}/${w.updates} events seen by the informer and ${w.kubectl.received}/${w.updates} by kubectl, writes achieved ${w.achievedRatePerSecond.toFixed(0)}/s, write latency p50 ${f1(w.writeLatencyMs.p50)} ms / p99 ${f1(w.writeLatencyMs.p99)} ms; the synced informer idles at ${f1(w.idleCpuPercent)}% of a core; ` +
       `heap after GC grew ${f1(w.heapGrowthAfterGcMiB)} MiB over the watch with the same number of objects cached.`,
     `Controller: first reconcile ${f2(c.initial.toFirstReconcileMs / 1000)} s after start; update reconciles are bounded by the write rate and trail the last write by ${f1(c.touch.tailMs)} ms.`,
   ].join(' ');

@@ -100,3 +100,73 @@ export async function sampleKubectl(kubectl: string, args: string[]): Promise<Ku
   const gnuTime = timed ? parseGnuTime(stderr) : undefined;
   return { wallSeconds, stdoutBytes, ...polled, ...(gnuTime ? { gnuTime } : {}) };
 }
+
+/** One line of `kubectl get -w` output: which object version, and when this process read it. */
+export interface WatchLine {
+  name: string;
+  rv: string;
+  seenAt: number;
+}
+
+export interface KubectlWatch {
+  readonly lines: WatchLine[];
+  /** Resolves once kubectl has printed `name` at `rv`: its watch is running. */
+  seen(name: string, rv: string, timeoutMs: number): Promise<void>;
+  /** utime + stime so far, from /proc. */
+  cpuSeconds(): number;
+  rssMiB(): number;
+  peakRssMiB(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * `kubectl get -w --watch-only` printing name and resourceVersion per event; each line is
+ * stamped with `now()` as it arrives, so the lag includes kubectl's decode and print.
+ */
+export function startKubectlWatch(kubectl: string, args: string[], now: () => number): KubectlWatch {
+  const child = spawn(kubectl, [...args, '--watch-only', '-o', 'jsonpath={.metadata.name} {.metadata.resourceVersion}{"\\n"}'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: WatchLine[] = [];
+  const waiters = new Set<() => void>();
+  let partial = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    const at = now();
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) {
+      const [name = '', rv = ''] = line.trim().split(' ');
+      if (name) lines.push({ name, rv, seenAt: at });
+    }
+    for (const w of [...waiters]) w();
+  });
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const pid = child.pid ?? -1;
+  return {
+    lines,
+    seen: async (name, rv, timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!lines.some((l) => l.name === name && l.rv === rv)) {
+        if (child.exitCode !== null) throw new Error(`kubectl watch exited: ${stderr.slice(-2000)}`);
+        if (Date.now() > deadline) throw new Error(`kubectl watch did not show ${name}@${rv} within ${timeoutMs} ms: ${stderr.slice(-2000)}`);
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            waiters.delete(done);
+            clearTimeout(t);
+            resolve();
+          };
+          const t = setTimeout(done, 200);
+          waiters.add(done);
+        });
+      }
+    },
+    cpuSeconds: () => procCpuSeconds(pid) ?? NaN,
+    rssMiB: () => procStatusKiB(pid, 'VmRSS') / 1024,
+    peakRssMiB: () => procStatusKiB(pid, 'VmHWM') / 1024,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
