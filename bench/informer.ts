@@ -450,10 +450,24 @@ async function listComparisons(env: Env): Promise<Pick<SizeResult, 'kubectl' | '
   };
 }
 
+/** Interrupted (Ctrl-C, kill): `finally` blocks do not run, so tear the running cluster down here. */
+let onInterrupt: (() => Promise<void>) | undefined;
+let interrupted: Promise<void> | undefined;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    log(`${sig}: tearing down`);
+    interrupted = (onInterrupt?.() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
 async function measureSize(n: number, binary: string): Promise<SizeResult> {
   const home = await mkdtemp(join(tmpdir(), 'eddy-bench-informer-'));
   const name = `bench-informer-${process.pid}-${n}`.slice(0, 40);
   let client: KubeClient | undefined;
+  onInterrupt = async () => {
+    await clusterDown(home, name).catch(() => undefined);
+    await rm(home, { recursive: true, force: true });
+  };
   try {
     log(`size ${n}: starting a control plane`);
     const st = await clusterUp({ home, name, nodes: 1, binary });
@@ -477,6 +491,7 @@ async function measureSize(n: number, binary: string): Promise<SizeResult> {
     await client?.close();
     await clusterDown(home, name).catch((err: unknown) => log(`cluster down ${name}: ${String(err)}`));
     await rm(home, { recursive: true, force: true });
+    onInterrupt = undefined;
   }
 }
 
@@ -575,4 +590,10 @@ async function main(): Promise<void> {
   console.log(`\ntotal ${f1(result.totalSeconds)} s; wrote ${out}`);
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  // Failures caused by our own teardown are noise: wait for it (it exits) instead.
+  if (interrupted) await interrupted;
+  throw err;
+}
