@@ -1,8 +1,12 @@
-// Benchmark of the informer and controller runtime against `kubectl get -o json` on one fresh
-// local control plane per size: initial sync (full objects and metadata-only), steady-watch event
-// lag, and no-op controller throughput.
-//   node bench/informer.ts [--sizes 10000,50000] [--smoke] [--runs 3] [--binary-home DIR]
-// Prints one Markdown table per size and writes bench/results/informer-<timestamp>.json.
+// Benchmark of the informer and controller runtime on one fresh local control plane per size,
+// each measure next to a kubectl baseline from the same run: initial sync (full objects and
+// metadata-only) against `kubectl get -o json`, steady-watch event lag against `kubectl get -w`,
+// and no-op controller throughput against the same `kubectl get -o json` time.
+//   node bench/informer.ts [--sizes 10000,50000] [--smoke] [--runs 3] [--watch-rate 200]
+//                          [--create-parallel 32] [--binary-home DIR]
+// --smoke is one size of 500 (CI). --binary-home is where the control-plane binary is built or
+// found (default <repo>/.eddy/test-home). Prints one Markdown table per size and writes
+// bench/results/informer-<timestamp>.json.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
