@@ -83,7 +83,7 @@ export class KubeClient {
 
   async list<T extends KubeObject = KubeObject>(ref: TypeRef, opts: ListOptions & ReadOptions = {}): Promise<ObjectList<T>> {
     const m = await this.mapper.mapping(ref);
-    return this.call<ObjectList<T>>({
+    const list = await this.call<ObjectList<T>>({
       method: 'GET',
       path: resourcePath(m, opts.namespace),
       query: {
@@ -93,6 +93,14 @@ export class KubeClient {
       signal: opts.signal,
       accept: opts.metadataOnly ? META_ONLY_LIST : undefined,
     });
+    // The API server leaves apiVersion and kind off list items; watch events carry them. Fill
+    // them in so every object eddy hands out (and caches) names its kind.
+    const itemKind = list.kind.replace(/List$/, '');
+    for (const item of list.items) {
+      item.apiVersion ??= list.apiVersion;
+      item.kind ??= itemKind;
+    }
+    return list;
   }
 
   /** Every page of a list (limit per page), as one array and the final resourceVersion. */
@@ -102,7 +110,8 @@ export class KubeClient {
     let rv: string;
     do {
       const page = await this.list<T>(ref, { limit: 500, ...opts, ...(cont ? { continue: cont } : {}) });
-      items.push(...page.items);
+      // Not push(...items): spreading a page of 100k+ items overflows the call stack.
+      for (const item of page.items) items.push(item);
       cont = page.metadata.continue;
       rv = page.metadata.resourceVersion;
     } while (cont);

@@ -43,6 +43,7 @@ describe('KubeClient', { concurrency: true }, () => {
     const page = await client.list(CM, { namespace: ns.name, limit: 3, labelSelector: '' });
     assert.equal(page.items.length, 3);
     assert.ok(page.metadata.continue, 'a continue token for the next page');
+    assert.ok(page.items.every((i) => i.apiVersion === 'v1' && i.kind === 'ConfigMap'), 'list items name their kind');
     const all = await client.listAll(CM, { namespace: ns.name, limit: 2 });
     assert.equal(all.items.filter((c) => c.metadata.name?.startsWith('page-')).length, 7);
 
@@ -157,6 +158,7 @@ describe('KubeClient', { concurrency: true }, () => {
     const list = await client.list(CM, { namespace: ns.name, labelSelector: 'meta=yes', metadataOnly: true });
     assert.equal(list.kind, 'PartialObjectMetadataList');
     assert.equal(list.items[0]?.kind, 'PartialObjectMetadata');
+    assert.equal(list.items[0]?.apiVersion, 'meta.k8s.io/v1');
     assert.equal(list.items[0]?.metadata.name, 'meta-only');
     assert.equal(list.items[0]?.['data'], undefined);
     const ac = new AbortController();

@@ -413,14 +413,19 @@ export class SharedInformer<T extends KubeObject> {
     signal: AbortSignal,
     activity: { last: number; events: number },
   ): Promise<'closed' | typeof ABANDONED | WatchOutcome> {
-    // A stuck stream may ignore the abort signal, so every read races it.
-    const abandoned = new Promise<typeof ABANDONED>((resolve) => {
-      if (signal.aborted) resolve(ABANDONED);
-      signal.addEventListener('abort', () => resolve(ABANDONED), { once: true });
-    });
+    // A stuck stream may ignore the abort signal, so every read races it. The race is set up
+    // per read and its listener removed after: one long-lived promise raced on every read
+    // would keep every event it ever delivered reachable until the stream ends.
     for (;;) {
       const next = iterator.next();
+      let onAbort: (() => void) | undefined;
+      const abandoned = new Promise<typeof ABANDONED>((resolve) => {
+        if (signal.aborted) return resolve(ABANDONED);
+        onAbort = () => resolve(ABANDONED);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
       const r = await Promise.race([next, abandoned]);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
       if (r === ABANDONED) {
         next.catch(() => undefined);
         return ABANDONED;

@@ -73,6 +73,10 @@ export class Store<T extends { metadata: ObjectMeta }> {
   }
 
   /** Adds index functions; existing objects are indexed at once. */
+  hasIndex(name: string): boolean {
+    return this.#indexes.has(name);
+  }
+
   addIndexers(indexers: Indexers<T>): void {
     for (const name of Object.keys(indexers)) {
       if (this.#indexes.has(name)) throw new InformerError('DuplicateIndex', `index ${name} already exists`);

@@ -28,7 +28,11 @@ export class InformerCache {
   get<T extends KubeObject>(key: InformerKey, indexers?: Indexers<T>): SharedInformer<T> {
     const id = [key.ref.apiVersion, key.ref.kind, key.namespace ?? '', key.labelSelector ?? '', key.metadataOnly ? 'meta' : 'full'].join('|');
     let inf = this.informers.get(id) as SharedInformer<T> | undefined;
-    if (!inf) {
+    if (inf && indexers) {
+      // A second user of the same informer may bring indexes of its own.
+      const store = inf.store;
+      inf.store.addIndexers(Object.fromEntries(Object.entries(indexers).filter(([name]) => !store.hasIndex(name))));
+    } else if (!inf) {
       inf = new SharedInformer<T>({
         lw: this.client.listerWatcher<T>(key.ref, { metadataOnly: key.metadataOnly ?? false }),
         name: `${key.ref.kind}.${key.ref.apiVersion}`,
