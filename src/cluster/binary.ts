@@ -11,6 +11,8 @@ const run = promisify(execFile);
 /** Kubernetes release the binary is built from; stamped so /version reports it. */
 export const KUBERNETES_VERSION = 'v1.36.3';
 const MIN_GO: readonly [number, number] = [1, 26];
+/** No DWARF at compile time either: the binary is stripped at link time anyway (-s -w). */
+const GO_BUILD_FLAGS = ['-v', '-trimpath', '-gcflags=all=-dwarf=false'];
 
 export interface BuildOptions {
   moduleDir: string;
@@ -64,7 +66,7 @@ async function checkGo(go: string): Promise<string> {
 
 /** A hash of everything that changes the binary: Go files, go.mod, go.sum, toolchain. */
 async function sourceKey(moduleDir: string, goVersion: string): Promise<string> {
-  const h = createHash('sha256').update(goVersion).update('\0').update(KUBERNETES_VERSION);
+  const h = createHash('sha256').update(goVersion).update('\0').update(KUBERNETES_VERSION).update('\0').update(GO_BUILD_FLAGS.join(' ')).update(ldflags());
   const names = (await readdir(moduleDir)).filter((n) => n.endsWith('.go') || n === 'go.mod' || n === 'go.sum').sort();
   for (const n of names) {
     h.update('\0').update(n).update('\0').update(await readFile(join(moduleDir, n)));
@@ -90,7 +92,7 @@ async function goBuild(moduleDir: string, out: string, logPath: string, opts: Bu
   const log = createWriteStream(logPath);
   const started = Date.now();
   let packages = 0;
-  const child = spawn(opts.goBinary ?? 'go', ['build', '-v', '-trimpath', '-ldflags', ldflags(), '-o', out, '.'], {
+  const child = spawn(opts.goBinary ?? 'go', ['build', ...GO_BUILD_FLAGS, '-ldflags', ldflags(), '-o', out, '.'], {
     cwd: moduleDir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.goEnv },
