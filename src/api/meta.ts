@@ -8,18 +8,8 @@ export const TIMEOUT_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m))+$';
 /** `<algorithm>:<encoded>` as in OCI digests (Artifact.digest). */
 export const DIGEST_PATTERN = '^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$';
 
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
-
-/** metav1.Condition. */
-export interface Condition {
-  type: string;
-  status: ConditionStatus;
-  observedGeneration?: number;
-  /** RFC 3339. */
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
+// metav1.Condition: one definition, with the helpers that write it.
+export type { Condition, ConditionStatus } from '../runtime/status/conditions.ts';
 
 export interface LocalObjectReference {
   name: string;
