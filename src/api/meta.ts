@@ -9,6 +9,8 @@ export const TIMEOUT_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m))+$';
 export const DIGEST_PATTERN = '^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$';
 
 // metav1.Condition: one definition, with the helpers that write it.
+import type { Condition } from '../runtime/status/conditions.ts';
+
 export type { Condition, ConditionStatus } from '../runtime/status/conditions.ts';
 
 export interface LocalObjectReference {
