@@ -131,6 +131,39 @@ describe('source controller', () => {
     await assert.rejects(readdir(join(storageDir, 'gitrepository', ns.name, 'app')), { code: 'ENOENT' });
   });
 
+  it('GitRepository include: another repository\'s artifact at toPath, rebuilt when it changes; a missing one is IncludeUnavailable', async () => {
+    await secret('git-auth', { username: 'flux', password: 's3cret' });
+    const libUrl = await git.createRepo('lib');
+    await commitFiles(libUrl, { branch: 'main', config: git.gitConfig, files: { 'lib/a.yaml': 'a: 1\n', 'other.txt': 'x\n' } });
+    const appUrl = await git.createRepo('app2');
+    await commitFiles(appUrl, { branch: 'main', config: git.gitConfig, files: { 'app.yaml': 'kind: ConfigMap\n' } });
+    const spec = (url: string) => ({ url, interval: '10m', ref: { branch: 'main' }, secretRef: { name: 'git-auth' } });
+    await client.create({ apiVersion: V1, kind: 'GitRepository', metadata: { name: 'lib', namespace: ns.name }, spec: spec(libUrl) });
+    await client.create({ apiVersion: V1, kind: 'GitRepository', metadata: { name: 'app2', namespace: ns.name }, spec: { ...spec(appUrl), include: [{ repository: { name: 'lib' }, fromPath: 'lib', toPath: 'vendor/lib' }] } });
+    const files = async (o: Src) => {
+      const dest = await mkdtemp(join(tmpdir(), 'eddy-include-'));
+      stops.push(() => rm(dest, { recursive: true, force: true }));
+      await fetchArtifact({ url: o.status?.artifact?.url ?? '', digest: o.status?.artifact?.digest ?? '', dest });
+      return (await readdir(dest, { recursive: true })).map(String).sort();
+    };
+    let app = await readyWith('GitRepository', 'app2', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
+    assert.deepEqual(await files(app), ['app.yaml', 'vendor', 'vendor/lib', 'vendor/lib/a.yaml']);
+    const lib = await get('GitRepository', 'lib');
+    assert.equal((app.status as { includedArtifacts?: { revision: string }[] }).includedArtifacts?.[0]?.revision, lib.status?.artifact?.revision);
+
+    // A new commit in the included repository reaches the including one by itself.
+    await commitFiles(libUrl, { branch: 'main', config: git.gitConfig, files: { 'lib/b.yaml': 'b: 2\n' } });
+    await requestReconcile('GitRepository', 'lib', 'l1');
+    const before = app.status?.artifact?.digest;
+    app = await readyWith('GitRepository', 'app2', (o) => o.status?.artifact?.digest !== before && cond(o, 'Ready')?.status === 'True', 'rebuilt with the new include');
+    assert.deepEqual(await files(app), ['app.yaml', 'vendor', 'vendor/lib', 'vendor/lib/a.yaml', 'vendor/lib/b.yaml']);
+
+    await client.create({ apiVersion: V1, kind: 'GitRepository', metadata: { name: 'app3', namespace: ns.name }, spec: { ...spec(appUrl), include: [{ repository: { name: 'missing' } }] } });
+    const waiting = await readyWith('GitRepository', 'app3', (o) => cond(o, 'IncludeUnavailable')?.status === 'True', 'IncludeUnavailable');
+    assert.equal(cond(waiting, 'Ready')?.status, 'False');
+    assert.equal(cond(waiting, 'Ready')?.reason, 'NoArtifact');
+  });
+
   it('OCIRepository: a pushed Flux artifact becomes an artifact with tag@digest revision and origin metadata', async () => {
     const registry = await startOciRegistry();
     stops.push(() => registry.stop());

@@ -3,7 +3,8 @@ import { API_VERSION } from '../../api/source/v1/group.ts';
 import type { GitRepository } from '../../api/source/v1/gitrepository.ts';
 import { authFromSecret, checkout, isGitError, loadVerificationKeys, resolveRemote, verifySource, type GitError } from '../../sources/git/index.ts';
 import { markFalse, markTrue, remove } from '../../runtime/status/conditions.ts';
-import { generic } from '../shared/errors.ts';
+import { ReconcileError, generic } from '../shared/errors.ts';
+import { applyIncludes, includesUnchanged, resolveIncludes } from './include.ts';
 import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
 
 const AUTH_REASONS = new Set(['AuthenticationFailed', 'InvalidSecret', 'MissingKnownHosts', 'HostKeyVerificationFailed', 'TlsVerificationFailed']);
@@ -24,11 +25,20 @@ async function fetchGit(obj: GitRepository, ctx: FetchContext): Promise<FetchRes
   const remote = { url: spec.url, auth: authFromSecret(spec.url, secret, proxy), timeoutMs: ctx.timeoutMs, signal: ctx.signal, ...(spec.ref ? { ref: spec.ref } : {}) };
   // ls-remote first: an unchanged remote costs one round trip and no fetch.
   const resolved = await resolveRemote(remote).catch((err: unknown) => Promise.reject(fetchError(err)));
-  if (ctx.inputsUnchanged && ctx.current?.revision === resolved.revision && verifiedAlready(obj)) return { kind: 'unchanged', revision: resolved.revision };
+  const includes = await resolveIncludes(obj, ctx);
+  if (ctx.inputsUnchanged && ctx.current?.revision === resolved.revision && verifiedAlready(obj) && includesUnchanged(obj, includes)) {
+    return { kind: 'unchanged', revision: resolved.revision };
+  }
   const dir = join(ctx.tmpDir, 'checkout');
   const result = await checkout({ ...remote, dir, recurseSubmodules: spec.recurseSubmodules ?? false, ...(spec.sparseCheckout ? { sparseCheckout: spec.sparseCheckout } : {}) })
     .catch((err: unknown) => Promise.reject(fetchError(err)));
   await verify(obj, result, ctx);
+  await applyIncludes(obj, includes, dir, ctx).catch((err: unknown) => {
+    if (err instanceof ReconcileError) throw err;
+    const message = `failed to include artifacts: ${err instanceof Error ? err.message : String(err)}`;
+    markTrue(obj, 'IncludeUnavailable', 'IncludeFailed', message);
+    throw generic('IncludeUnavailable', message, err);
+  });
   return { kind: 'dir', dir, revision: result.revision, ignore: spec.ignore };
 }
 
@@ -55,6 +65,11 @@ async function verify(obj: GitRepository, result: Awaited<ReturnType<typeof chec
     markFalse(obj, 'SourceVerified', 'VerificationError', message);
     throw generic('VerificationError', message, err);
   }
+}
+
+/** The GitRepositories in the same namespace that include `included`. */
+export function includersOf(all: readonly GitRepository[], included: { metadata: { name?: string; namespace?: string } }): GitRepository[] {
+  return all.filter((r) => r.metadata.namespace === included.metadata.namespace && (r.spec.include ?? []).some((i) => i.repository.name === included.metadata.name));
 }
 
 export const gitRepositoryKind: SourceKind<GitRepository> = {

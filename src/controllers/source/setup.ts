@@ -10,7 +10,11 @@ import { annotationChanged, generationChanged, or } from '../../runtime/manager/
 import { reconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
 import { REQUESTED_AT } from '../shared/finish.ts';
 import { bucketKind } from './bucket.ts';
-import { gitRepositoryKind } from './gitrepository.ts';
+import { gitRepositoryKind, includersOf } from './gitrepository.ts';
+import type { GitRepository } from '../../api/source/v1/gitrepository.ts';
+import type { ControllerBuilder } from '../../runtime/manager/builder.ts';
+import type { Predicate } from '../../runtime/manager/predicates.ts';
+import type { KubeObject } from '../../kube/types.ts';
 import { ociRepositoryKind } from './ocirepository.ts';
 import { SourceReconciler, type SourceObject } from './source-reconciler.ts';
 import type { SourceKind } from './source-kind.ts';
@@ -28,6 +32,9 @@ export interface SourceSettings {
   namespace?: string;
   labelSelector?: string;
 }
+
+const revisionOf = (o: KubeObject) => (o['status'] as { artifact?: { revision?: string } } | undefined)?.artifact?.revision;
+const artifactChanged: Predicate = (e) => e.type !== 'update' || revisionOf(e.old) !== revisionOf(e.object);
 
 export interface SourceController {
   storage: ArtifactStorage;
@@ -58,14 +65,21 @@ export async function setupSourceController(manager: Manager, s: SourceSettings)
   const recorder = new EventRecorder({ sink: eventSink(manager.client), reportingController: 'source-controller', reportingInstance: `source-controller-${hostname()}` });
   const histogram = reconcileDurationHistogram(s.registry);
   const scope = { ...(s.namespace ? { namespace: s.namespace } : {}), ...(s.labelSelector ? { labelSelector: s.labelSelector } : {}) };
-  const register = <T extends SourceObject>(kind: SourceKind<T>) => {
-    manager
+  const register = <T extends SourceObject>(kind: SourceKind<T>, extra?: (b: ControllerBuilder) => void) => {
+    const b = manager
       .controller(kind.ref.kind.toLowerCase())
       .for(kind.ref, { predicates: [or(generationChanged, annotationChanged(REQUESTED_AT))], ...scope })
-      .withOptions({ concurrency: s.concurrent })
-      .complete(new SourceReconciler<T>({ manager, kind, storage, recorder, histogram, scope }));
+      .withOptions({ concurrency: s.concurrent });
+    extra?.(b);
+    b.complete(new SourceReconciler<T>({ manager, kind, storage, recorder, histogram, scope }));
   };
-  register(gitRepositoryKind as unknown as SourceKind<SourceObject>);
+  // A new artifact of an included GitRepository rebuilds the repositories that include it.
+  register(gitRepositoryKind as unknown as SourceKind<SourceObject>, (b) =>
+    b.watches(gitRepositoryKind.ref, (o) => includersOf(manager.informers.get<GitRepository>({ ref: gitRepositoryKind.ref, ...scope }).list(), o)
+      .map((r) => ({ namespace: r.metadata.namespace ?? '', name: r.metadata.name ?? '' })), {
+      predicates: [artifactChanged],
+      ...scope,
+    }));
   register(ociRepositoryKind as unknown as SourceKind<SourceObject>);
   register(bucketKind as unknown as SourceKind<SourceObject>);
   return { storage, serverAddress };

@@ -70,8 +70,13 @@ export class ControllerBuilder {
   }
 
   /** Any kind, mapped to the requests it should trigger (e.g. a Secret to the sources using it). */
-  watches(ref: TypeRef, map: MapFunc, opts: { predicates?: Predicate[]; labelSelector?: string; metadataOnly?: boolean } = {}): this {
-    const key: InformerKey = { ref, ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}), ...(opts.metadataOnly ? { metadataOnly: true } : {}) };
+  watches(ref: TypeRef, map: MapFunc, opts: { predicates?: Predicate[]; namespace?: string; labelSelector?: string; metadataOnly?: boolean } = {}): this {
+    const key: InformerKey = {
+      ref,
+      ...(opts.namespace ? { namespace: opts.namespace } : {}),
+      ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+      ...(opts.metadataOnly ? { metadataOnly: true } : {}),
+    };
     this.watchList.push({ key, map, predicates: opts.predicates ?? [] });
     return this;
   }
