@@ -13,6 +13,9 @@ import { setupSourceController } from '../../src/controllers/source/setup.ts';
 import { KubeClient, isNotFound, type KubeObject } from '../../src/kube/index.ts';
 import { Manager } from '../../src/runtime/index.ts';
 import { startGitHttpServer, type GitHttpServer } from '../servers/git-http.ts';
+import { startGitSshServer } from '../servers/git-ssh.ts';
+import { bareGit, writeObject } from '../sources/git/helpers.ts';
+import { generateTestKey, signedCommit } from '../sources/git/pgp-signing.ts';
 import { startOciRegistry } from '../servers/oci-registry.ts';
 import { startS3Server } from '../servers/s3.ts';
 import { commitFiles } from '../tools/git-repo.ts';
@@ -162,6 +165,38 @@ describe('source controller', () => {
     const waiting = await readyWith('GitRepository', 'app3', (o) => cond(o, 'IncludeUnavailable')?.status === 'True', 'IncludeUnavailable');
     assert.equal(cond(waiting, 'Ready')?.status, 'False');
     assert.equal(cond(waiting, 'Ready')?.reason, 'NoArtifact');
+  });
+
+  it('GitRepository over SSH with known_hosts and PGP verification: signed Ready, foreign signer and wrong host key refused', async () => {
+    const ssh = await startGitSshServer();
+    stops.push(() => ssh.stop());
+    const url = await ssh.createRepo('signed');
+    const base = await commitFiles(url, { branch: 'main', env: ssh.gitEnv, files: { 'app.yaml': 'kind: ConfigMap\n' } });
+    const tree = await bareGit(ssh.reposDir, 'signed', ['rev-parse', `${base}^{tree}`]);
+    const [trusted, stranger] = await Promise.all([generateTestKey('trusted'), generateTestKey('stranger')]);
+    const good = await writeObject(ssh.reposDir, 'signed', 'commit', await signedCommit(tree, [base], 'signed\n', trusted));
+    await bareGit(ssh.reposDir, 'signed', ['update-ref', 'refs/heads/main', good]);
+    const bad = await writeObject(ssh.reposDir, 'signed', 'commit', await signedCommit(tree, [good], 'other signer\n', stranger));
+    await bareGit(ssh.reposDir, 'signed', ['update-ref', 'refs/heads/stranger', bad]);
+    await secret('ssh-auth', { identity: ssh.clientKeys.ed25519.privateKey, known_hosts: ssh.knownHosts });
+    await secret('ssh-wrong-host', { identity: ssh.clientKeys.ed25519.privateKey, known_hosts: ssh.knownHosts.replace(/AAAA[A-Za-z0-9+/=]+/g, (k) => k.slice(0, 20) + 'x'.repeat(Math.max(0, k.length - 20))) });
+    await secret('pgp', { 'trusted.asc': trusted.armoredPublicKey });
+    const repo = (name: string, branch: string, secretName: string) => client.create({
+      apiVersion: V1, kind: 'GitRepository', metadata: { name, namespace: ns.name },
+      spec: { url, interval: '10m', ref: { branch }, secretRef: { name: secretName }, verify: { mode: 'HEAD', secretRef: { name: 'pgp' } } },
+    });
+    await repo('signed', 'main', 'ssh-auth');
+    await repo('foreign', 'stranger', 'ssh-auth');
+    await repo('wrong-host', 'main', 'ssh-wrong-host');
+    const ok = await readyWith('GitRepository', 'signed', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
+    assert.equal(ok.status?.artifact?.revision, `main@sha1:${good}`);
+    assert.equal(cond(ok, 'SourceVerified')?.status, 'True');
+    const foreign = await readyWith('GitRepository', 'foreign', (o) => cond(o, 'SourceVerified')?.status === 'False', 'verification failed');
+    assert.equal(cond(foreign, 'Ready')?.status, 'False');
+    assert.equal(foreign.status?.artifact, undefined, 'no artifact from an unverified commit');
+    const host = await readyWith('GitRepository', 'wrong-host', (o) => cond(o, 'FetchFailed')?.status === 'True', 'host key refused');
+    assert.equal(cond(host, 'FetchFailed')?.reason, 'AuthenticationFailed');
+    assert.match(cond(host, 'FetchFailed')?.message ?? '', /host key/i);
   });
 
   it('OCIRepository: a pushed Flux artifact becomes an artifact with tag@digest revision and origin metadata', async () => {
