@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
+import { thrownGitReason } from '../../../test/sources/git/helpers.ts';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { authFromSecret, prepareAuth } from './auth.ts';
-import { GitError } from './errors.ts';
 import { gitEnvironment } from './git-command.ts';
 import { moveUrlCredentials } from './operation.ts';
 
-function reason(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof GitError);
-    return err.reason;
-  }
-  assert.fail('did not throw');
-}
+const reason = thrownGitReason;
 
 void test('Secret keys map to HTTP credentials as in Flux', () => {
   assert.deepEqual(authFromSecret('https://h/r', { username: 'u', password: Buffer.from('p') }).http, { type: 'basic', username: 'u', password: 'p' });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
+import { thrownGitReason } from '../../../test/sources/git/helpers.ts';
 import { test } from 'node:test';
-import { GitError } from './errors.ts';
 import { parseLsRemote, resolveRef } from './refs.ts';
 
 const A = 'a'.repeat(40);
@@ -15,15 +15,7 @@ const REFS = parseLsRemote(
   ].join('\n'),
 );
 
-function reason(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof GitError);
-    return err.reason;
-  }
-  assert.fail('did not throw');
-}
+const reason = thrownGitReason;
 
 void test('revision strings as Flux writes them', () => {
   assert.equal(resolveRef(REFS, { branch: 'main' }).revision, `main@sha1:${A}`);

@@ -42,3 +42,14 @@ export async function expectGitError(p: Promise<unknown>, reason: GitErrorReason
 export async function listDir(dir: string): Promise<string[]> {
   return (await fs.readdir(dir)).filter((f) => f !== '.git').sort();
 }
+
+/** The reason of the GitError a synchronous call throws (fails the test if it does not throw one). */
+export function thrownGitReason(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof GitError);
+    return err.reason;
+  }
+  assert.fail('did not throw');
+}
