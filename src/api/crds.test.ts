@@ -16,12 +16,13 @@ void describe('API patterns and CRD shapes', () => {
       names: { shortNames?: string[]; categories?: string[] };
       versions: { name: string; served: boolean; storage: boolean; subresources: unknown }[];
     }]));
-    assert.deepEqual([...byKind.keys()], ['Bucket', 'GitRepository', 'OCIRepository']);
+    assert.deepEqual([...byKind.keys()], ['Bucket', 'ExternalArtifact', 'GitRepository', 'OCIRepository', 'Kustomization']);
+    assert.deepEqual(byKind.get('Kustomization')?.names.shortNames, ['ks']);
     assert.deepEqual(byKind.get('GitRepository')?.names.shortNames, ['gitrepo']);
     assert.deepEqual(byKind.get('OCIRepository')?.names.shortNames, ['ocirepo']);
     assert.equal(byKind.get('Bucket')?.names.shortNames, undefined);
-    for (const spec of byKind.values()) {
-      assert.deepEqual(spec.names.categories, ['all', 'fluxcd', 'fluxcd-sources']);
+    for (const [kind, spec] of byKind) {
+      if (kind !== 'Kustomization') assert.deepEqual(spec.names.categories, ['all', 'fluxcd', 'fluxcd-sources']);
       assert.deepEqual(spec.versions.map((v) => [v.name, v.served, v.storage, v.subresources]), [['v1', true, true, { status: {} }]]);
     }
   });

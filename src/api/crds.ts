@@ -1,7 +1,8 @@
 // Every CRD eddy serves, in a stable order (the order `eddy install --crds --export` prints).
 import type { KubeObject } from '../kube/types.ts';
-import { bucketCRD, gitRepositoryCRD, ociRepositoryCRD } from './source/v1/index.ts';
+import { kustomizationCRD } from './kustomize/v1/index.ts';
+import { bucketCRD, externalArtifactCRD, gitRepositoryCRD, ociRepositoryCRD } from './source/v1/index.ts';
 
 export function allCRDs(): KubeObject[] {
-  return [bucketCRD(), gitRepositoryCRD(), ociRepositoryCRD()];
+  return [bucketCRD(), externalArtifactCRD(), gitRepositoryCRD(), ociRepositoryCRD(), kustomizationCRD()];
 }
