@@ -5,7 +5,7 @@ import { KUBERNETES_VERSION } from '../cluster/binary.ts';
 import { printNodes, registerCluster, startCluster, type ClusterUpFlags } from './cluster.ts';
 import type { CliContext } from './context.ts';
 import { registerInstall } from './install.ts';
-import { registerRun } from './run.ts';
+import { normalizeBoolFlags, registerRun } from './run.ts';
 
 export const VERSION = '0.1.0';
 
@@ -44,7 +44,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     err: (l) => process.stderr.write(`${l}\n`),
   };
   try {
-    await buildProgram(ctx, env).parseAsync(argv);
+    await buildProgram(ctx, env).parseAsync(normalizeBoolFlags(argv));
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;

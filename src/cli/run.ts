@@ -39,6 +39,29 @@ export interface RunFlags {
   storageAdvAddr?: string;
   artifactRetentionRecords: string;
   artifactRetentionTtl: string;
+  /** Commander's negatable flags: --no-cross-namespace-refs sets this false. */
+  crossNamespaceRefs: boolean;
+  /** Undefined unless --remote-bases (or --no-remote-bases=false) was given. */
+  remoteBases?: boolean;
+  defaultServiceAccount?: string;
+  engines: string;
+  engineMemoryLimit: string;
+  engineBinary?: string;
+}
+
+/**
+ * Flux's Go boolean flags accept `--no-remote-bases=false`; commander's negatable options take
+ * no value, so such forms are rewritten before parsing.
+ */
+export function normalizeBoolFlags(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const a of argv) {
+    const m = /^--no-(remote-bases|cross-namespace-refs)=(true|false)$/.exec(a);
+    if (!m) out.push(a);
+    else if (m[2] === 'true') out.push(`--no-${m[1] ?? ''}`);
+    else if (m[1] === 'remote-bases') out.push('--remote-bases');
+  }
+  return out;
 }
 
 export function registerRun(program: Command, ctx: CliContext, env: NodeJS.ProcessEnv): void {
@@ -66,6 +89,13 @@ export function registerRun(program: Command, ctx: CliContext, env: NodeJS.Proce
     .option('--log-level <level>', 'trace, debug, info or error', 'info')
     .option('--log-encoding <encoding>', 'json or console', 'json')
     .option('--insecure-kubeconfig-exec', 'allow kubeconfig exec plugins', false)
+    .option('--no-cross-namespace-refs', 'refuse references to sources and dependencies in other namespaces')
+    .option('--remote-bases', 'allow kustomize remote bases (same as --no-remote-bases=false)')
+    .option('--no-remote-bases', 'refuse kustomize remote bases (the default)')
+    .option('--default-service-account <name>', 'service account impersonated when a Kustomization names none')
+    .option('--engines <n>', 'rendering engine processes', '2')
+    .option('--engine-memory-limit <MiB>', 'memory cap of each engine process, MiB', '512')
+    .option('--engine-binary <path>', 'a prebuilt eddy-engine binary (default: build and cache it)')
     .option('--graceful-shutdown-timeout <duration>', 'how long in-flight reconciles may finish after SIGTERM', '30s')
     .option('--storage-path <dir>', 'where artifacts are stored (default: $EDDY_HOME/storage)')
     .option('--storage-addr <addr>', 'address of the artifact server', ':9090')
@@ -138,6 +168,12 @@ async function runManager(ctx: CliContext, env: NodeJS.ProcessEnv, flags: RunFla
       retentionTtlMs: parseDuration(flags.artifactRetentionTtl),
     },
     log: (fields, msg) => log.info(fields, msg),
+    home: ctx.home,
+    allowKubeconfigExec: flags.insecureKubeconfigExec,
+    noCrossNamespaceRefs: !flags.crossNamespaceRefs,
+    noRemoteBases: flags.remoteBases !== true,
+    defaultServiceAccount: flags.defaultServiceAccount,
+    engines: { size: int('engines', flags.engines, 1), memoryLimitBytes: int('engine-memory-limit', flags.engineMemoryLimit, 64) * 1024 * 1024, binary: flags.engineBinary },
   };
   for (const c of chosen) await c.setup(manager, settings);
 

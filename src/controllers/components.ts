@@ -1,5 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Manager } from '../runtime/manager/manager.ts';
+import { EnginePool, ensureEngineBinary } from '../engines/index.ts';
+import { setupKustomizeController } from './kustomize/setup.ts';
 import { setupSourceController } from './source/setup.ts';
 
 /** Settings every component receives from `eddy run`'s flags. */
@@ -14,6 +16,14 @@ export interface ComponentSettings {
   registry: Registry;
   storage: { path: string; addr: string; advAddr?: string; retentionRecords: number; retentionTtlMs: number };
   log: (fields: Record<string, unknown>, msg: string) => void;
+  /** eddy's home: built engine binaries are cached under it. */
+  home: string;
+  allowKubeconfigExec: boolean;
+  noCrossNamespaceRefs: boolean;
+  noRemoteBases: boolean;
+  defaultServiceAccount?: string | undefined;
+  /** Engine processes for rendering, and each one's memory cap. */
+  engines: { size: number; memoryLimitBytes: number; binary?: string | undefined };
 }
 
 /** A controller set that `eddy run --components` can enable (Flux's source, kustomize, helm, …). */
@@ -35,6 +45,24 @@ export const components: readonly Component[] = [
         ...(s.watchLabelSelector ? { labelSelector: s.watchLabelSelector } : {}),
       });
       s.log({ storage: s.storage.path, address: serverAddress }, 'artifact server listening');
+    },
+  },
+  {
+    name: 'kustomize-controller',
+    setup: async (manager, s) => {
+      const binary = s.engines.binary ?? await ensureEngineBinary({ home: s.home, onProgress: (line) => s.log({}, line) });
+      const engine = new EnginePool({ binary, size: s.engines.size, memoryLimitBytes: s.engines.memoryLimitBytes, log: (fields, msg) => s.log(fields, msg) });
+      manager.add({ name: 'engine-pool', start: async (signal) => {
+        await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+        await engine.close();
+      } });
+      setupKustomizeController(manager, {
+        engine, concurrent: s.concurrent, registry: s.registry,
+        requeueDependencyMs: s.requeueDependencyMs, noCrossNamespaceRefs: s.noCrossNamespaceRefs, noRemoteBases: s.noRemoteBases,
+        defaultServiceAccount: s.defaultServiceAccount, allowKubeconfigExec: s.allowKubeconfigExec,
+        ...(s.watchAllNamespaces ? {} : { namespace: s.namespace }),
+        ...(s.watchLabelSelector ? { labelSelector: s.watchLabelSelector } : {}),
+      });
     },
   },
 ];

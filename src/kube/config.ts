@@ -37,6 +37,17 @@ export class Credentials {
     if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
     else kc.loadFromDefault();
     if (opts.context) kc.setCurrentContext(opts.context);
+    return Credentials.fromKubeConfig(kc, opts);
+  }
+
+  /** A kubeconfig given as text (already reduced by reduceKubeconfig when untrusted). */
+  static fromString(text: string, opts: Pick<ConnectionOptions, 'allowExec'> = {}): Credentials {
+    const kc = new KubeConfig();
+    kc.loadFromString(text);
+    return Credentials.fromKubeConfig(kc, opts);
+  }
+
+  private static fromKubeConfig(kc: KubeConfig, opts: ConnectionOptions): Credentials {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error(`kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: no current cluster`);
     const user = kc.getCurrentUser();

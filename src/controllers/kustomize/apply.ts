@@ -1,0 +1,87 @@
+// Steps 8–9: server-side apply in stages, the new inventory, then prune what left the source.
+// Selector values are lower case: like Flux, the resource manager matches labels and
+// annotations case-insensitively (`ssa: Merge` and `ssa: merge` are the same).
+import type { Kustomization } from '../../api/kustomize/v1/index.ts';
+import { FORCE_ANNOTATION, GROUP, PRUNE_ANNOTATION, RECONCILE_ANNOTATION, SSA_ANNOTATION } from '../../api/kustomize/v1/index.ts';
+import type { KubeClient } from '../../kube/client.ts';
+import { isForbidden } from '../../kube/errors.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import { ResourceManager, type ChangeSet } from '../../ssa/index.ts';
+import { generic } from '../shared/errors.ts';
+import { entryOf, refOf, staleEntries, type ObjectRef } from './inventory.ts';
+import { FIELD_MANAGER, Reason } from './reasons.ts';
+import type { Finish } from './status.ts';
+
+export interface ApplyOutcome {
+  manager: ResourceManager;
+  applied: ObjectRef[];
+  changeSet: ChangeSet;
+  pruned?: ChangeSet | undefined;
+  /** Anything created, configured or deleted. */
+  changed: boolean;
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export function applyOptions(obj: Kustomization) {
+  return {
+    force: obj.spec.force ?? false,
+    exclusions: { [RECONCILE_ANNOTATION]: 'disabled', [SSA_ANNOTATION]: 'ignore' },
+    ifNotPresentSelector: { [SSA_ANNOTATION]: 'ifnotpresent' },
+    forceSelector: { [FORCE_ANNOTATION]: 'enabled' },
+    cleanup: {
+      annotations: ['kubectl.kubernetes.io/last-applied-configuration'],
+      labels: [],
+      fieldManagers: [
+        { name: 'kubectl', operation: 'Apply' as const },
+        { name: 'kubectl', operation: 'Update' as const },
+        { name: 'kubectl-client-side-apply', operation: 'Update' as const },
+        { name: 'before-first-apply', operation: 'Update' as const },
+        { name: FIELD_MANAGER, operation: 'Update' as const },
+      ],
+      exclusions: { [SSA_ANNOTATION]: 'merge' },
+    },
+  };
+}
+
+export function resourceManagerFor(obj: Kustomization, client: KubeClient): ResourceManager {
+  return new ResourceManager({ client, fieldManager: FIELD_MANAGER, owner: { group: GROUP, name: obj.metadata.name ?? '', namespace: obj.metadata.namespace ?? '' } });
+}
+
+export async function applyAndPrune(obj: Kustomization, objects: KubeObject[], client: KubeClient, finish: Finish, revision: string): Promise<ApplyOutcome> {
+  const previous = obj.status?.inventory?.entries;
+  if (objects.length === 0 && (previous?.length ?? 0) > 0 && obj.spec.prune) {
+    // An emptied path would prune everything this Kustomization ever applied; that is far more
+    // often a mistake (a wrong path, a bad merge) than intent, so it needs the object deleted.
+    throw generic(Reason.BuildFailed, `the build of revision ${revision} produced no objects; refusing to prune the ${previous?.length ?? 0} objects in the inventory (delete the Kustomization or set prune: false to remove them)`);
+  }
+  const manager = resourceManagerFor(obj, client);
+  let changeSet: ChangeSet;
+  try {
+    changeSet = await manager.applyAllStaged(objects, applyOptions(obj));
+  } catch (err) {
+    throw generic(isForbidden(err) ? Reason.AccessDenied : Reason.Failed, message(err), err);
+  }
+  const applied = objects.map(refOf);
+  const entries = applied.map(entryOf);
+  const changed = changeSet.entries.some((e) => e.action === 'created' || e.action === 'configured');
+  if (changed) await finish.recorder.record(obj, { type: 'Normal', reason: Reason.Progressing, note: changeSet.summary(), metadata: { revision } });
+  (obj.status ??= {}).inventory = { entries };
+  let pruned: ChangeSet | undefined;
+  if (obj.spec.prune) {
+    const stale = staleEntries(previous, entries);
+    if (stale.length > 0) {
+      try {
+        pruned = await manager.deleteAll(stale, { inclusions: ownerLabels(obj), exclusions: { [PRUNE_ANNOTATION]: 'disabled' } });
+      } catch (err) {
+        throw generic(Reason.PruneFailed, `failed to prune: ${message(err)}`, err);
+      }
+      if (pruned.entries.some((e) => e.action === 'deleted')) await finish.recorder.record(obj, { type: 'Normal', reason: 'Progressing', note: pruned.summary(), metadata: { revision } });
+    }
+  }
+  return { manager, applied, changeSet, pruned, changed: changed || (pruned?.entries.some((e) => e.action === 'deleted') ?? false) };
+}
+
+export function ownerLabels(obj: Kustomization): Record<string, string> {
+  return { [`${GROUP}/name`]: obj.metadata.name ?? '', [`${GROUP}/namespace`]: obj.metadata.namespace ?? '' };
+}

@@ -1,0 +1,110 @@
+// From an extracted artifact to the objects to apply: kustomization prepared, SOPS files
+// decrypted, kustomize build in the engine, Secrets decrypted, variables substituted, common
+// metadata and owner labels set. Every failure is a ReconcileError with Flux's reason.
+import { stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { KustomizationSpec } from '../../api/kustomize/v1/index.ts';
+import { OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL } from '../../api/kustomize/v1/index.ts';
+import type { EnginePool } from '../../engines/index.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import { decryptKubeObject, decryptSources, type SopsKeys } from '../../sops/index.ts';
+import { generic, stalling } from '../shared/errors.ts';
+import { prepareKustomization } from './generate.ts';
+import { Reason } from './reasons.ts';
+import { substituteObject } from './substitute.ts';
+
+export interface BuildInput {
+  /** The extracted artifact. */
+  root: string;
+  spec: KustomizationSpec;
+  owner: { name: string; namespace: string };
+  engine: EnginePool;
+  allowRemoteBases: boolean;
+  /** SOPS keys when spec.decryption is set. */
+  keys?: SopsKeys | undefined;
+  /** Post-build variables when spec.postBuild is set. */
+  vars?: Record<string, string> | undefined;
+  signal?: AbortSignal;
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** `spec.path` inside the artifact; a path that climbs out of it or is missing is the user's to fix. */
+export async function buildDir(root: string, path: string | undefined): Promise<string> {
+  const dir = resolve(root, path ?? '.');
+  if (dir !== root && !dir.startsWith(root + sep)) throw stalling(Reason.ArtifactFailed, `kustomization path '${path ?? ''}' is outside the artifact`);
+  const ok = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!ok) throw generic(Reason.ArtifactFailed, `kustomization path not found: stat ${path ?? '.'}: no such file or directory`);
+  return dir;
+}
+
+export async function buildObjects(input: BuildInput): Promise<KubeObject[]> {
+  const { root, spec } = input;
+  const dir = await buildDir(root, spec.path);
+  try {
+    await prepareKustomization(dir, spec);
+  } catch (err) {
+    throw generic(Reason.BuildFailed, `kustomize create failed: ${message(err)}`, err);
+  }
+  if (input.keys) {
+    try {
+      await decryptSources(root, relative(root, dir) || '.', input.keys);
+    } catch (err) {
+      throw generic(Reason.DecryptionFailed, `decryption failed: ${message(err)}`, err);
+    }
+  }
+  let yaml: string;
+  try {
+    yaml = await input.engine.kustomizeBuild({ root, path: relative(root, dir) || '.', allowRemoteBases: input.allowRemoteBases }, input.signal);
+  } catch (err) {
+    throw generic(Reason.BuildFailed, `kustomize build failed: ${message(err)}`, err);
+  }
+  const objects = parseObjects(yaml);
+  const out: KubeObject[] = [];
+  for (const obj of objects) out.push(await finishObject(obj, input));
+  return out;
+}
+
+/** kustomize output as objects; the engine already bounded sizes, aliases are refused here. */
+export function parseObjects(yaml: string): KubeObject[] {
+  const docs = parseAllDocuments(yaml);
+  const list = Array.isArray(docs) ? docs : [docs];
+  const out: KubeObject[] = [];
+  for (const d of list) {
+    if (d.errors.length > 0) throw generic(Reason.BuildFailed, `failed to decode the build output: ${d.errors[0]?.message ?? 'invalid YAML'}`);
+    const v: unknown = d.toJS({ maxAliasCount: 0 });
+    if (v === null || v === undefined) continue;
+    if (typeof v !== 'object' || Array.isArray(v) || typeof (v as KubeObject).kind !== 'string' || typeof (v as KubeObject).apiVersion !== 'string') {
+      throw generic(Reason.BuildFailed, 'the build output holds a document that is not a Kubernetes object');
+    }
+    out.push(v as KubeObject);
+  }
+  return out;
+}
+
+async function finishObject(obj: KubeObject, input: BuildInput): Promise<KubeObject> {
+  let o = obj;
+  if (input.keys) {
+    try {
+      o = (await decryptKubeObject(o, input.keys)) ?? o;
+    } catch (err) {
+      throw generic(Reason.DecryptionFailed, `failed to decrypt ${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name ?? ''}: ${message(err)}`, err);
+    }
+  }
+  if (input.vars) {
+    try {
+      o = substituteObject(o, input.vars, { strict: true });
+    } catch (err) {
+      throw generic(Reason.BuildFailed, `post build failed for ${o.kind}/${o.metadata.name ?? ''}: ${message(err)}`, err);
+    }
+  }
+  const meta = (o.metadata ??= {});
+  const common = input.spec.commonMetadata;
+  if (common?.labels) meta.labels = { ...meta.labels, ...common.labels };
+  if (common?.annotations) meta.annotations = { ...meta.annotations, ...common.annotations };
+  meta.labels = { ...meta.labels, [OWNER_NAME_LABEL]: input.owner.name, [OWNER_NAMESPACE_LABEL]: input.owner.namespace };
+  return o;
+}
+
+export const artifactRootFor = (tmp: string) => join(tmp, 'source');

@@ -1,0 +1,46 @@
+// Step 3: dependsOn. A dependency is ready when it exists, has handled its generation, is
+// Ready=True, matches readyExpr when given, and (same source) has applied the source's current
+// revision. Not ready → DependencyNotReady, retried after --requeue-dependency.
+import type { Kustomization } from '../../api/kustomize/v1/index.ts';
+import { compileReadyExpr } from '../../cel/index.ts';
+import { isTrue } from '../../runtime/status/conditions.ts';
+import { stalling, waiting } from '../shared/errors.ts';
+import { Reason } from './reasons.ts';
+import { sourceKeyOf } from './source-ref.ts';
+
+export interface DependencyLookup {
+  get(namespace: string, name: string): Kustomization | undefined;
+  requeueMs: number;
+}
+
+function notReady(obj: Kustomization, dep: Kustomization | undefined, revision: string, readyExpr: string | undefined): string | undefined {
+  if (!dep) return 'not found';
+  if (dep.status?.observedGeneration !== dep.metadata.generation) return 'not ready: reconciliation in progress';
+  if (!isTrue(dep, 'Ready')) return 'not ready';
+  if (readyExpr) {
+    let ok: boolean;
+    try {
+      ok = compileReadyExpr(readyExpr)({ self: obj, dep });
+    } catch (err) {
+      throw stalling(Reason.DependencyNotReady, `invalid readyExpr for dependency '${dep.metadata.namespace ?? ''}/${dep.metadata.name ?? ''}': ${err instanceof Error ? err.message : String(err)}`, err);
+    }
+    if (!ok) return 'not ready according to readyExpr';
+  }
+  const mine = sourceKeyOf(obj);
+  const theirs = sourceKeyOf(dep);
+  if (mine.kind === theirs.kind && mine.namespace === theirs.namespace && mine.name === theirs.name && dep.status?.lastAppliedRevision !== revision) {
+    return `not ready: has not applied revision '${revision}' yet`;
+  }
+  return undefined;
+}
+
+export function checkDependencies(obj: Kustomization, revision: string, lookup: DependencyLookup): void {
+  for (const d of obj.spec.dependsOn ?? []) {
+    const ns = d.namespace ?? obj.metadata.namespace ?? '';
+    const why = notReady(obj, lookup.get(ns, d.name), revision, d.readyExpr);
+    if (why) {
+      const seconds = Math.round(lookup.requeueMs / 1000);
+      throw waiting(Reason.DependencyNotReady, `Dependencies do not meet ready condition (dependency '${ns}/${d.name}' is ${why}), retrying in ${seconds}s`, lookup.requeueMs);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+// The kustomization.yaml Flux builds from: generated when the path has none (every manifest
+// below it, sub-directories with their own kustomization as one resource each), then the
+// Kustomization's own overlays (targetNamespace, patches, images, components, name affixes).
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { parseAllDocuments, parseDocument, stringify } from 'yaml';
+import type { KustomizationSpec } from '../../api/kustomize/v1/index.ts';
+import { generic } from '../shared/errors.ts';
+
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile(), () => false);
+}
+
+export async function kustomizationFile(dir: string): Promise<string | undefined> {
+  for (const name of KUSTOMIZATION_FILES) if (await isFile(join(dir, name))) return join(dir, name);
+  return undefined;
+}
+
+/** Manifests under `dir` in walk (lexical) order; a directory with a kustomization is one entry. */
+async function scan(base: string, dir: string, out: string[]): Promise<void> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (await kustomizationFile(path)) out.push(relative(base, path));
+      else await scan(base, path, out);
+      continue;
+    }
+    if (!e.isFile() || !/\.ya?ml$/.test(e.name)) continue;
+    const docs = parseAllDocuments(await readFile(path, 'utf8'));
+    const list = Array.isArray(docs) ? docs : [docs];
+    const bad = list.find((d) => d.errors.length > 0);
+    if (bad) throw generic('BuildFailed', `failed to decode Kubernetes YAML from ${relative(base, path)}: ${bad.errors[0]?.message ?? 'invalid YAML'}`);
+    out.push(relative(base, path));
+  }
+}
+
+type KustomizationDoc = Record<string, unknown>;
+
+/** Reads (or generates) the kustomization at `dir` and writes it back with the spec's overlays. */
+export async function prepareKustomization(dir: string, spec: KustomizationSpec): Promise<void> {
+  let file = await kustomizationFile(dir);
+  let doc: KustomizationDoc;
+  if (!file) {
+    const resources: string[] = [];
+    await scan(dir, dir, resources);
+    doc = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources };
+    file = join(dir, 'kustomization.yaml');
+  } else {
+    const parsed = parseDocument(await readFile(file, 'utf8'));
+    if (parsed.errors.length > 0) throw generic('BuildFailed', `failed to parse ${relative(dir, file)}: ${parsed.errors[0]?.message ?? 'invalid YAML'}`);
+    const value: unknown = parsed.toJS({ maxAliasCount: 100 });
+    doc = value && typeof value === 'object' && !Array.isArray(value) ? (value as KustomizationDoc) : {};
+    if (!hasOverlays(spec)) return;
+  }
+  await applyOverlays(dir, doc, spec);
+  await writeFile(file, stringify(doc));
+}
+
+function hasOverlays(spec: KustomizationSpec): boolean {
+  return Boolean(spec.targetNamespace || spec.patches?.length || spec.images?.length || spec.components?.length || spec.namePrefix || spec.nameSuffix);
+}
+
+async function applyOverlays(dir: string, doc: KustomizationDoc, spec: KustomizationSpec): Promise<void> {
+  if (spec.targetNamespace) doc['namespace'] = spec.targetNamespace;
+  if (spec.namePrefix) doc['namePrefix'] = `${spec.namePrefix}${typeof doc['namePrefix'] === 'string' ? doc['namePrefix'] : ''}`;
+  if (spec.nameSuffix) doc['nameSuffix'] = `${typeof doc['nameSuffix'] === 'string' ? doc['nameSuffix'] : ''}${spec.nameSuffix}`;
+  if (spec.patches?.length) {
+    const patches = Array.isArray(doc['patches']) ? (doc['patches'] as unknown[]) : [];
+    doc['patches'] = [...patches, ...spec.patches.map((p) => (p.target ? { patch: p.patch, target: p.target } : { patch: p.patch }))];
+  }
+  if (spec.images?.length) {
+    const images = Array.isArray(doc['images']) ? [...(doc['images'] as { name?: string }[])] : [];
+    for (const img of spec.images) {
+      const at = images.findIndex((i) => i.name === img.name);
+      if (at >= 0) images[at] = { ...img };
+      else images.push({ ...img });
+    }
+    doc['images'] = images;
+  }
+  if (spec.components?.length) {
+    const existing = Array.isArray(doc['components']) ? (doc['components'] as string[]) : [];
+    const wanted: string[] = [];
+    for (const c of spec.components) {
+      const present = await stat(join(dir, c)).then(() => true, () => false);
+      if (!present && spec.ignoreMissingComponents) continue;
+      wanted.push(c);
+    }
+    doc['components'] = [...existing, ...wanted];
+  }
+}

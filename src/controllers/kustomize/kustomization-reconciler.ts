@@ -1,0 +1,155 @@
+// The Kustomization reconcile (kustomize-controller's steps): finalizer and suspend, source,
+// dependencies, fetch, build, apply, prune, health; one status patch at the end.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Histogram } from 'prom-client';
+import type { Kustomization } from '../../api/kustomize/v1/index.ts';
+import type { EnginePool } from '../../engines/index.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import type { EventRecorder } from '../../runtime/events/recorder.ts';
+import type { Manager } from '../../runtime/manager/manager.ts';
+import { objectGetter, statusWriter } from '../../runtime/manager/kube-adapters.ts';
+import type { ReconcileContext, Reconciler, Result } from '../../runtime/queue/controller.ts';
+import type { Request } from '../../runtime/queue/request.ts';
+import { markFalse, markReconciling, markTrue, markUnknown, remove } from '../../runtime/status/conditions.ts';
+import { addFinalizer, hasFinalizer } from '../../runtime/status/finalizers.ts';
+import { StatusPatcher } from '../../runtime/status/patcher.ts';
+import { parseDuration } from '../../runtime/duration.ts';
+import { asReconcileError } from '../shared/errors.ts';
+import { applyAndPrune, type ApplyOutcome } from './apply.ts';
+import type { ClusterClients } from './cluster-client.ts';
+import { checkDependencies } from './dependencies.ts';
+import { fetchSource } from './fetch.ts';
+import { finalizeKustomization } from './finalize.ts';
+import { buildObjects } from './build.ts';
+import { checkHealth, healthTargets } from './health.ts';
+import { decryptionKeys, postBuildVars } from './inputs.ts';
+import { FIELD_MANAGER, KUSTOMIZATION_REF, OWNED_CONDITIONS, Reason } from './reasons.ts';
+import { resolveSource, type ResolvedSource } from './source-ref.ts';
+import { finishFailure, finishSuccess, formatSeconds, type Finish } from './status.ts';
+
+
+export interface KustomizeSettings {
+  requeueDependencyMs: number;
+  noCrossNamespaceRefs: boolean;
+  noRemoteBases: boolean;
+  /** Where artifacts are extracted; default the OS temp dir. */
+  tmpDir?: string;
+}
+
+export interface KustomizationReconcilerOptions {
+  manager: Manager;
+  engine: EnginePool;
+  clients: ClusterClients;
+  recorder: EventRecorder;
+  histogram: Histogram<'kind' | 'name' | 'namespace'>;
+  settings: KustomizeSettings;
+  scope?: { namespace?: string; labelSelector?: string };
+}
+
+export class KustomizationReconciler implements Reconciler {
+  private readonly o: KustomizationReconcilerOptions;
+  /** Health checks in flight, cancelled when a new source revision arrives. */
+  private readonly inflight = new Map<string, AbortController>();
+
+  constructor(opts: KustomizationReconcilerOptions) {
+    this.o = opts;
+  }
+
+  /** Called by the setup when a source of `key` has a new artifact. */
+  cancelHealthChecks(key: string): void {
+    this.inflight.get(key)?.abort();
+  }
+
+  async reconcile(req: Request, rctx: ReconcileContext): Promise<Result | void> {
+    const key = `${req.namespace ?? ''}/${req.name}`;
+    const cached = this.o.manager.informers.get<Kustomization>({ ref: KUSTOMIZATION_REF, ...this.o.scope }).getByKey(key);
+    if (!cached) return;
+    const obj = structuredClone(cached);
+    if (obj.metadata.deletionTimestamp) return finalizeKustomization(obj, { base: this.o.manager.client, clients: this.o.clients, recorder: this.o.recorder });
+    if (!hasFinalizer(obj)) await this.addFinalizer(obj);
+    if (obj.spec.suspend) {
+      rctx.log.info({}, 'reconciliation is suspended for this object');
+      return;
+    }
+    const started = performance.now();
+    const patcher = new StatusPatcher(obj, statusWriter(this.o.manager.client), { fieldManager: FIELD_MANAGER, ownedConditions: [...OWNED_CONDITIONS], get: objectGetter(this.o.manager.client) });
+    const finish: Finish = { obj, patcher, recorder: this.o.recorder, histogram: this.o.histogram, startedAt: started, log: rctx.log };
+    let source: ResolvedSource | undefined;
+    try {
+      source = this.resolve(obj);
+      return await this.reconcileRevision(obj, source, finish, key, rctx);
+    } catch (err) {
+      return finishFailure(finish, asReconcileError(err, Reason.Failed), source?.artifact.revision);
+    }
+  }
+
+  private resolve(obj: Kustomization): ResolvedSource {
+    const { manager, settings } = this.o;
+    const retryMs = parseDuration(obj.spec.retryInterval ?? obj.spec.interval);
+    const source = resolveSource(obj, {
+      get: (ref, ns, name) => manager.informers.get({ ref }).getByKey(`${ns}/${name}`),
+      noCrossNamespaceRefs: settings.noCrossNamespaceRefs,
+      retryMs,
+    });
+    checkDependencies(obj, source.artifact.revision, {
+      get: (ns, name) => manager.informers.get<Kustomization>({ ref: KUSTOMIZATION_REF, ...this.o.scope }).getByKey(`${ns}/${name}`),
+      requeueMs: settings.requeueDependencyMs,
+    });
+    return source;
+  }
+
+  private async reconcileRevision(obj: Kustomization, source: ResolvedSource, finish: Finish, key: string, rctx: ReconcileContext): Promise<Result> {
+    const revision = source.artifact.revision;
+    const timeoutMs = parseDuration(obj.spec.timeout ?? obj.spec.interval);
+    markReconciling(obj, 'Progressing', `Fetching manifests for revision ${revision} with a timeout of ${obj.spec.timeout ?? obj.spec.interval}`);
+    // Tell users about new work; a periodic drift check of the same revision needs no extra write.
+    if (obj.status?.lastAttemptedRevision !== revision || obj.status.observedGeneration !== obj.metadata.generation) await finish.patcher.patch(obj);
+    const tmp = await mkdtemp(join(this.o.settings.tmpDir ?? tmpdir(), 'eddy-ks-'));
+    const health = new AbortController();
+    this.inflight.set(key, health);
+    const signal = AbortSignal.any([rctx.signal, health.signal, AbortSignal.timeout(timeoutMs)]);
+    try {
+      const root = await fetchSource(source, tmp, signal);
+      const client = await this.o.clients.forKustomization(obj);
+      const objects = await buildObjects({
+        root, spec: obj.spec, engine: this.o.engine, allowRemoteBases: !this.o.settings.noRemoteBases, signal,
+        owner: { name: obj.metadata.name ?? '', namespace: obj.metadata.namespace ?? '' },
+        keys: await decryptionKeys(this.o.manager.client, obj), vars: await postBuildVars(this.o.manager.client, obj),
+      });
+      const outcome: ApplyOutcome = await applyAndPrune(obj, objects, client, finish, revision);
+      await this.health(obj, outcome, finish, revision, timeoutMs, signal);
+      return await finishSuccess(finish, source, objects, outcome);
+    } finally {
+      if (this.inflight.get(key) === health) this.inflight.delete(key);
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** Healthy is Unknown while checking, True after, False on failure; absent without checks. */
+  private async health(obj: Kustomization, outcome: ApplyOutcome, finish: Finish, revision: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const targets = healthTargets(obj, outcome.applied);
+    if (targets.length === 0) {
+      remove(obj, 'Healthy');
+      return;
+    }
+    const started = performance.now();
+    markUnknown(obj, 'Healthy', Reason.Progressing, `Running health checks for revision ${revision} with a timeout of ${obj.spec.timeout ?? obj.spec.interval}`);
+    if (outcome.changed) await finish.patcher.patch(obj);
+    try {
+      await checkHealth(obj, outcome.manager, targets, timeoutMs, signal);
+    } catch (err) {
+      markFalse(obj, 'Healthy', Reason.HealthCheckFailed, err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+    markTrue(obj, 'Healthy', Reason.HealthSucceeded, `Health check passed in ${formatSeconds(performance.now() - started)}`);
+  }
+
+  private async addFinalizer(obj: KubeObject): Promise<void> {
+    const change = addFinalizer(obj);
+    if (!change) return;
+    const updated = await this.o.manager.client.patch(KUSTOMIZATION_REF, obj.metadata.name ?? '', obj.metadata.namespace, change.mergePatch, { type: 'merge' });
+    obj.metadata.resourceVersion = updated.metadata.resourceVersion;
+  }
+}
