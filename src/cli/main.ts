@@ -2,7 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { ClusterError } from '../cluster/errors.ts';
 import { eddyHome } from '../cluster/paths.ts';
 import { KUBERNETES_VERSION } from '../cluster/binary.ts';
-import { printNodes, registerCluster, startCluster, type ClusterUpFlags } from './cluster.ts';
+import { registerCluster } from './cluster.ts';
+import { registerLocal } from './local.ts';
 import type { CliContext } from './context.ts';
 import { registerInstall } from './install.ts';
 import { normalizeBoolFlags, registerRun } from './run.ts';
@@ -17,19 +18,10 @@ export function buildProgram(ctx: CliContext, env: NodeJS.ProcessEnv = {}): Comm
     .configureOutput({ writeOut: (s) => ctx.out(s.trimEnd()), writeErr: (s) => ctx.err(s.trimEnd()) });
 
   program
-    .command('up')
-    .description('bring up the local default: a local control plane with Ready nodes')
-    .option('--name <name>', 'cluster name', 'default')
-    .option('--nodes <count>', 'fake KWOK nodes', '2')
-    .action(async (flags: ClusterUpFlags) => {
-      const kubeconfig = await startCluster(ctx, flags);
-      await printNodes(ctx, kubeconfig);
-      ctx.out(`export KUBECONFIG=${kubeconfig}`);
-    });
-  program
     .command('version')
     .description('print versions')
     .action(() => ctx.out(`eddy ${VERSION} (local control plane: Kubernetes ${KUBERNETES_VERSION})`));
+  registerLocal(program, ctx);
   registerCluster(program, ctx);
   registerRun(program, ctx, env);
   registerInstall(program, ctx);

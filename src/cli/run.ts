@@ -1,13 +1,14 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { components, type ComponentSettings } from '../controllers/components.ts';
 import { KubeClient } from '../kube/client.ts';
 import { parseDuration } from '../runtime/duration.ts';
 import { Manager } from '../runtime/manager/manager.ts';
 import { ObserveServer, createLogger, isLogLevel } from '../runtime/observe/index.ts';
+import { serveGitRepos } from '../local/git-server.ts';
 import type { CliContext } from './context.ts';
 
 /** Flux's common controller flags: same names, same defaults. */
@@ -47,6 +48,8 @@ export interface RunFlags {
   engines: string;
   engineMemoryLimit: string;
   engineBinary?: string;
+  serveGitDir?: string;
+  serveGitPort: string;
 }
 
 /**
@@ -96,6 +99,8 @@ export function registerRun(program: Command, ctx: CliContext, env: NodeJS.Proce
     .option('--engines <n>', 'rendering engine processes', '2')
     .option('--engine-memory-limit <MiB>', 'memory cap of each engine process, MiB', '512')
     .option('--engine-binary <path>', 'a prebuilt eddy-engine binary (default: build and cache it)')
+    .addOption(new Option('--serve-git-dir <dir>', 'also serve the Git repositories in this directory (the local default)').hideHelp())
+    .addOption(new Option('--serve-git-port <port>', 'port of --serve-git-dir on 127.0.0.1').default('0').hideHelp())
     .option('--graceful-shutdown-timeout <duration>', 'how long in-flight reconciles may finish after SIGTERM', '30s')
     .option('--storage-path <dir>', 'where artifacts are stored (default: $EDDY_HOME/storage)')
     .option('--storage-addr <addr>', 'address of the artifact server', ':9090')
@@ -176,6 +181,7 @@ async function runManager(ctx: CliContext, env: NodeJS.ProcessEnv, flags: RunFla
     engines: { size: int('engines', flags.engines, 1), memoryLimitBytes: int('engine-memory-limit', flags.engineMemoryLimit, 64) * 1024 * 1024, binary: flags.engineBinary },
   };
   for (const c of chosen) await c.setup(manager, settings);
+  if (flags.serveGitDir) await serveGit(manager, flags.serveGitDir, int('serve-git-port', flags.serveGitPort), join(ctx.home, 'git-http-backend.log'), log);
 
   const observe = new ObserveServer({ registry });
   observe.addHealthCheck('ping', () => undefined);
@@ -200,4 +206,13 @@ async function runManager(ctx: CliContext, env: NodeJS.ProcessEnv, flags: RunFla
   await client.close();
   if (lostLeadership) throw new Error('leader election lost');
   ctx.err('eddy manager stopped');
+}
+
+async function serveGit(manager: Manager, dir: string, port: number, logFile: string, log: { info: (f: Record<string, unknown>, m: string) => void }): Promise<void> {
+  const server = await serveGitRepos(dir, port, logFile);
+  log.info({ url: server.url, dir }, 'serving Git repositories');
+  manager.add({ name: 'git-server', start: async (signal) => {
+    await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+    await server.close();
+  } });
 }
