@@ -4,7 +4,6 @@
 import type { Kustomization } from '../../api/kustomize/v1/index.ts';
 import { FORCE_ANNOTATION, GROUP, PRUNE_ANNOTATION, RECONCILE_ANNOTATION, SSA_ANNOTATION } from '../../api/kustomize/v1/index.ts';
 import type { KubeClient } from '../../kube/client.ts';
-import { isForbidden } from '../../kube/errors.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { ResourceManager, type ChangeSet } from '../../ssa/index.ts';
 import { generic } from '../shared/errors.ts';
@@ -60,7 +59,7 @@ export async function applyAndPrune(obj: Kustomization, objects: KubeObject[], c
   try {
     changeSet = await manager.applyAllStaged(objects, applyOptions(obj));
   } catch (err) {
-    throw generic(isForbidden(err) ? Reason.AccessDenied : Reason.Failed, message(err), err);
+    throw generic(Reason.Failed, message(err), err);
   }
   const applied = objects.map(refOf);
   const entries = applied.map(entryOf);
