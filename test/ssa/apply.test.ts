@@ -111,6 +111,19 @@ describe('ResourceManager apply', { concurrency: true }, () => {
     assert.notEqual((await client.get(deployment(n, 'web'), 'web', n)).metadata.uid, recreated.metadata.uid);
   });
 
+  it('keeps Secret values out of errors, and force recreates an immutable Secret', async () => {
+    const n = await ns('ssa-secret');
+    const secret = (v: string): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: n }, immutable: true, stringData: { password: v } });
+    await manager.apply(secret('first-value-1234'));
+    const err = await manager.apply(secret('second-value-5678')).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof ApplyError && err.reason === 'ImmutableField', String(err));
+    const everything = JSON.stringify({ message: err.message, cause: String(err.cause), status: (err.cause as { status?: unknown }).status });
+    for (const v of ['first-value-1234', 'second-value-5678', Buffer.from('second-value-5678').toString('base64')]) {
+      assert.ok(!everything.includes(v), `${v} leaked: ${everything}`);
+    }
+    assert.equal((await manager.apply(secret('second-value-5678'), { force: true, waitIntervalMs: 200 })).action, 'created');
+  });
+
   it('takes over from kubectl client-side apply: its extra label is removed, unless ssa: Merge', async () => {
     const n = await ns('ssa-cleanup');
     const opts = kustomizeApplyOptions(FM);
