@@ -1,0 +1,88 @@
+// waitForSet: poll a set of objects until every one is kstatus Current, one is Failed (with
+// failFast), the timeout passes or the signal aborts (a new revision arrived).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { computeStatus, type KStatusResult } from '../runtime/status/kstatus.ts';
+import type { KubeObject } from '../kube/types.ts';
+import { fmtObjMetadata, typeRefOf, type ObjMetadata } from './changeset.ts';
+import { getOrUndefined, mapLimit, type ManagerContext } from './context.ts';
+import { WaitError, type ObjectStatus } from './errors.ts';
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs: number;
+  /** Stop at the first Failed object instead of waiting for the timeout. */
+  failFast: boolean;
+  signal?: AbortSignal;
+  /** A verdict of the caller's (e.g. CEL health expressions); undefined falls back to kstatus. */
+  statusOverride?: (obj: KubeObject) => KStatusResult | undefined;
+}
+
+export function defaultWaitOptions(): WaitOptions {
+  return { timeoutMs: 60_000, intervalMs: 2_000, failFast: false };
+}
+
+interface Observed {
+  meta: ObjMetadata;
+  result: KStatusResult;
+}
+
+async function observe(ctx: ManagerContext, meta: ObjMetadata, opts: WaitOptions): Promise<Observed> {
+  let obj: KubeObject | undefined;
+  try {
+    obj = await getOrUndefined(ctx, typeRefOf(meta), meta.name, meta.namespace || undefined, opts.signal);
+  } catch (err) {
+    if (opts.signal?.aborted) throw err;
+    // Unknown, not fatal: the next poll may succeed (API server hiccup, CRD not served yet).
+    return { meta, result: { status: 'Unknown', message: `can't determine status: ${err instanceof Error ? err.message : String(err)}` } };
+  }
+  const result = (obj && opts.statusOverride?.(obj)) ?? computeStatus(obj);
+  return { meta, result };
+}
+
+function notCurrent(observed: Observed[]): ObjectStatus[] {
+  return observed
+    .filter((o) => o.result.status !== 'Current')
+    .map((o) => ({ subject: fmtObjMetadata(o.meta), status: o.result.status, message: o.result.message }));
+}
+
+export async function waitForSet(ctx: ManagerContext, metas: readonly ObjMetadata[], options: Partial<WaitOptions> = {}): Promise<void> {
+  const opts = { ...defaultWaitOptions(), ...options };
+  if (metas.length === 0) return;
+  const deadline = Date.now() + opts.timeoutMs;
+  let last: Observed[] = [];
+  for (;;) {
+    if (opts.signal?.aborted) throw new WaitError('Aborted', notCurrent(last), opts.signal.reason);
+    try {
+      last = await mapLimit(metas, ctx.concurrency, (m) => observe(ctx, m, opts));
+    } catch (err) {
+      throw new WaitError('Aborted', notCurrent(last), err);
+    }
+    const pending = notCurrent(last);
+    if (pending.length === 0) return;
+    if (opts.failFast && last.some((o) => o.result.status === 'Failed')) {
+      throw new WaitError('Failed', pending.filter((p) => p.status === 'Failed'));
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) throw new WaitError('Timeout', pending);
+    try {
+      await sleep(Math.min(opts.intervalMs, left), undefined, opts.signal ? { signal: opts.signal } : {});
+    } catch (err) {
+      throw new WaitError('Aborted', pending, opts.signal?.reason ?? err);
+    }
+  }
+}
+
+/** Polls until the object with this uid is gone (deleted, or replaced by a new one). */
+export async function waitForTermination(ctx: ManagerContext, obj: KubeObject, opts: Pick<WaitOptions, 'timeoutMs' | 'intervalMs' | 'signal'>): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  const { name, namespace, uid } = obj.metadata;
+  for (;;) {
+    const live = await getOrUndefined(ctx, obj, name ?? '', namespace, opts.signal);
+    if (!live || live.metadata.uid !== uid) return;
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new WaitError('Timeout', [{ subject: fmtObjMetadata({ kind: obj.kind, namespace: namespace ?? '', name: name ?? '' }), status: 'Terminating', message: 'still present after delete' }]);
+    }
+    await sleep(Math.min(opts.intervalMs, left), undefined, opts.signal ? { signal: opts.signal } : {});
+  }
+}
