@@ -19,7 +19,8 @@ export const KS = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomi
 export const GITREPO = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository' } as const;
 export const OCIREPO = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository' } as const;
 
-export type Cond = { type: string; status: string; reason: string; message: string };
+export type Cond = { type: string; status: string; reason: string; message: string; lastTransitionTime?: string };
+export const managedBy = (o: KubeObject, manager: string) => ((o.metadata.managedFields ?? []) as { manager?: string; operation?: string }[]).some((m) => m.manager === manager && m.operation === 'Apply');
 export type Ks = KubeObject & {
   spec: Record<string, unknown>;
   status?: {

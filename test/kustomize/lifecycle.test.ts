@@ -7,7 +7,7 @@ import { isNotFound } from '../../src/kube/index.ts';
 import { kubectl } from '../cluster/harness.ts';
 import { commitFiles } from '../tools/git-repo.ts';
 import { eventually } from '../tools/eventually.ts';
-import { cond, configMap, deployment, KS, readyAt, startFlux, type Flux, type Ks } from './harness.ts';
+import { cond, configMap, deployment, KS, managedBy, readyAt, startFlux, type Flux, type Ks } from './harness.ts';
 
 const CM = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 const DEPLOY = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
@@ -44,7 +44,7 @@ describe('kustomize controller: lifecycle from Git', () => {
     assert.equal(web.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'], 'app');
     assert.equal(web.metadata.labels?.['kustomize.toolkit.fluxcd.io/namespace'], f.ns);
     assert.equal((web['status'] as { availableReplicas?: number }).availableReplicas, 2, 'wait: the rollout finished before Ready');
-    assert.ok(web.metadata.managedFields?.some((m) => m.manager === 'kustomize-controller' && m.operation === 'Apply'));
+    assert.ok(managedBy(web, 'kustomize-controller'));
 
     // A commit that changes one object, deletes two files.
     const sha2 = await commitFiles(url, { branch: 'main', config: f.git.gitConfig, files: {

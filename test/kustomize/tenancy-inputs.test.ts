@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeClient } from '../../src/kube/index.ts';
 import { startPrivateCluster } from '../cluster/harness.ts';
 import { commitFiles } from '../tools/git-repo.ts';
-import { cond, configMap, failedWith, readyAt, startFlux, type Flux } from './harness.ts';
+import { cond, configMap, failedWith, managedBy, readyAt, startFlux, type Flux } from './harness.ts';
 
 const CM = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 
@@ -63,7 +63,7 @@ describe('kustomize controller: substitution, impersonation, remote clusters', (
     await f.kustomization('imp', { sourceRef: { kind: 'GitRepository', name: 'imp' }, targetNamespace: target, serviceAccountName: 'deployer' });
     await f.waitKs('imp', 'Ready', readyAt(`main@sha1:${sha}`));
     const cm = await f.client.get(CM, 'tenant', target);
-    assert.ok(cm.metadata.managedFields?.some((m) => m.manager === 'kustomize-controller'));
+    assert.ok(managedBy(cm, 'kustomize-controller'));
 
     const other = await f.namespace('ks-imp-denied');
     await f.kustomization('imp-denied', { sourceRef: { kind: 'GitRepository', name: 'imp' }, targetNamespace: other, serviceAccountName: 'deployer' });

@@ -1,11 +1,9 @@
 // Steps 8–9: server-side apply in stages, the new inventory, then prune what left the source.
-// Selector values are lower case: like Flux, the resource manager matches labels and
-// annotations case-insensitively (`ssa: Merge` and `ssa: merge` are the same).
 import type { Kustomization } from '../../api/kustomize/v1/index.ts';
-import { FORCE_ANNOTATION, GROUP, PRUNE_ANNOTATION, RECONCILE_ANNOTATION, SSA_ANNOTATION } from '../../api/kustomize/v1/index.ts';
+import { GROUP, PRUNE_ANNOTATION } from '../../api/kustomize/v1/index.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import type { KubeObject } from '../../kube/types.ts';
-import { ResourceManager, type ChangeSet } from '../../ssa/index.ts';
+import { kustomizeApplyOptions, ResourceManager, type ChangeSet } from '../../ssa/index.ts';
 import { generic } from '../shared/errors.ts';
 import { entryOf, refOf, staleEntries, type ObjectRef } from './inventory.ts';
 import { FIELD_MANAGER, Reason } from './reasons.ts';
@@ -22,27 +20,6 @@ export interface ApplyOutcome {
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export function applyOptions(obj: Kustomization) {
-  return {
-    force: obj.spec.force ?? false,
-    exclusions: { [RECONCILE_ANNOTATION]: 'disabled', [SSA_ANNOTATION]: 'ignore' },
-    ifNotPresentSelector: { [SSA_ANNOTATION]: 'ifnotpresent' },
-    forceSelector: { [FORCE_ANNOTATION]: 'enabled' },
-    cleanup: {
-      annotations: ['kubectl.kubernetes.io/last-applied-configuration'],
-      labels: [],
-      fieldManagers: [
-        { name: 'kubectl', operation: 'Apply' as const },
-        { name: 'kubectl', operation: 'Update' as const },
-        { name: 'kubectl-client-side-apply', operation: 'Update' as const },
-        { name: 'before-first-apply', operation: 'Update' as const },
-        { name: FIELD_MANAGER, operation: 'Update' as const },
-      ],
-      exclusions: { [SSA_ANNOTATION]: 'merge' },
-    },
-  };
-}
-
 export function resourceManagerFor(obj: Kustomization, client: KubeClient): ResourceManager {
   return new ResourceManager({ client, fieldManager: FIELD_MANAGER, owner: { group: GROUP, name: obj.metadata.name ?? '', namespace: obj.metadata.namespace ?? '' } });
 }
@@ -57,7 +34,7 @@ export async function applyAndPrune(obj: Kustomization, objects: KubeObject[], c
   const manager = resourceManagerFor(obj, client);
   let changeSet: ChangeSet;
   try {
-    changeSet = await manager.applyAllStaged(objects, applyOptions(obj));
+    changeSet = await manager.applyAllStaged(objects, kustomizeApplyOptions(FIELD_MANAGER, obj.spec.force ?? false));
   } catch (err) {
     throw generic(Reason.Failed, message(err), err);
   }
