@@ -50,6 +50,8 @@ export class EngineProcess {
   #killReason: EngineErrorReason | undefined;
   #stderrTail = '';
   #alive = true;
+  /** Set once the pool decided to kill it: a dying process takes no new request. */
+  #killed = false;
 
   private constructor(child: ChildProcessWithoutNullStreams, opts: EngineProcessOptions) {
     this.#child = child;
@@ -83,7 +85,7 @@ export class EngineProcess {
   }
 
   get alive(): boolean {
-    return this.#alive;
+    return this.#alive && !this.#killed;
   }
 
   get busy(): boolean {
@@ -93,7 +95,7 @@ export class EngineProcess {
   /** Sends one request; rejects with EngineError, or with the signal's reason on abort. */
   request(id: number, op: string, params: unknown, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
     if (this.#pending) throw new Error('engine process is busy');
-    if (!this.#alive) return Promise.reject(new EngineError('Crashed', 'the engine process is not running'));
+    if (!this.alive) return Promise.reject(new EngineError('Crashed', 'the engine process is not running'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.kill('Timeout'), timeoutMs);
       const sampler = setInterval(() => void this.#checkMemory(), this.#opts.rssSampleMs);
@@ -117,6 +119,7 @@ export class EngineProcess {
   /** Kills the process; a pending request fails with `reason`, or with `abortReason` if given. */
   kill(reason: EngineErrorReason | undefined, abortReason?: unknown): void {
     if (!this.#alive) return;
+    this.#killed = true;
     this.#killReason ??= reason;
     if (reason === undefined && this.#pending) {
       const err = abortReason instanceof Error ? abortReason : new Error('the request was aborted', { cause: abortReason });
