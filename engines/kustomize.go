@@ -39,7 +39,11 @@ func kubectlOptions() *krusty.Options {
 	return opts
 }
 
-func kustomizeBuild(raw json.RawMessage) (any, error) {
+// builder runs kustomize builds; scratchDir is owned by the parent, which removes it when this
+// process exits (a killed process cannot clean up after itself).
+type builder struct{ scratchDir string }
+
+func (b *builder) kustomizeBuild(raw json.RawMessage) (any, error) {
 	var p buildParams
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil, errorf("BadRequest", "malformed kustomize.build params: %v", err)
@@ -51,7 +55,7 @@ func kustomizeBuild(raw json.RawMessage) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	scratch, err := os.MkdirTemp("", "eddy-engine-")
+	scratch, err := os.MkdirTemp(b.scratchDir, "build-")
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ type handler func(params json.RawMessage) (any, error)
 
 func main() {
 	memLimit := flag.Int64("memory-limit", 0, "hard memory cap in bytes; the process exits with code 86 above it (0: none)")
+	scratch := flag.String("scratch-dir", "", "directory for per-build scratch files (default: the system temp dir)")
 	flag.Parse()
 	log.SetOutput(os.Stderr)
 	log.SetFlags(0)
@@ -26,9 +27,10 @@ func main() {
 	if *memLimit > 0 {
 		startMemoryWatchdog(*memLimit)
 	}
+	b := &builder{scratchDir: *scratch}
 	ops := map[string]handler{
 		"ping":            ping,
-		"kustomize.build": kustomizeBuild,
+		"kustomize.build": b.kustomizeBuild,
 		// "helm.template" joins here later.
 	}
 	if err := serve(os.Stdin, os.Stdout, ops); err != nil {

@@ -2,7 +2,9 @@
 // process-global state, so the engine never runs two builds at once), killed on timeout, abort
 // or memory limit.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EngineError, wireReason, type EngineErrorReason } from './errors.ts';
 import { encodeFrame, FrameDecoder } from './framing.ts';
 
@@ -72,16 +74,27 @@ export class EngineProcess {
   }
 
   static async start(opts: EngineProcessOptions): Promise<EngineProcess> {
-    const child = spawn(opts.binary, [`--memory-limit=${opts.memoryLimitBytes}`], {
+    // Scratch space of this process (remote-base copies, git clones): removed after it exits,
+    // since a killed engine cannot remove it itself.
+    const scratch = await mkdtemp(join(tmpdir(), 'eddy-engine-'));
+    const child = spawn(opts.binary, [`--memory-limit=${opts.memoryLimitBytes}`, `--scratch-dir=${scratch}`], {
       stdio: ['pipe', 'pipe', 'pipe'],
       // GOMEMLIMIT makes the Go GC work harder before the hard cap is reached.
       env: { ...process.env, GOMEMLIMIT: String(Math.floor(opts.memoryLimitBytes * 0.8)) },
     });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (err) => reject(new EngineError('Crashed', `cannot start the engine ${opts.binary}: ${err.message}`, { cause: err })));
-    });
-    return new EngineProcess(child, opts);
+    const removeScratch = () => void rm(scratch, { recursive: true, force: true }).catch(() => {});
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', (err) => reject(new EngineError('Crashed', `cannot start the engine ${opts.binary}: ${err.message}`, { cause: err })));
+      });
+    } catch (err) {
+      removeScratch();
+      throw err;
+    }
+    const proc = new EngineProcess(child, opts);
+    void proc.exited.then(removeScratch);
+    return proc;
   }
 
   get alive(): boolean {

@@ -108,6 +108,11 @@ describe('engine pool with hostile inputs', () => {
     assert.match(await pool.kustomizeBuild({ root: local, path: '.' }), /name: ok/);
   });
 
+  it('builds from an on-disk scratch copy when remote bases are allowed, with the same output', async () => {
+    const inMemory = await pool.kustomizeBuild({ root: PODINFO, path: '.' });
+    assert.equal(await pool.kustomizeBuild({ root: PODINFO, path: '.', allowRemoteBases: true }), inMemory);
+  });
+
   it('rejects trees above the file or byte limit with InputTooLarge', async () => {
     const limited = new EnginePool({ binary, size: 1, inputLimits: { maxFiles: 2, maxBytes: 1000 } });
     try {
