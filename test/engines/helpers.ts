@@ -1,0 +1,37 @@
+// Shared setup of the engine tests: the engine binary (built once into the test home and then
+// found by its source hash) and `kubectl kustomize` for fidelity checks.
+import { writeFile, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ensureEngineBinary } from '../../src/engines/index.ts';
+import { run } from '../tools/exec.ts';
+import { k8sBinaries, REPO_ROOT } from '../tools/k8s-binaries.ts';
+
+export const CORPUS = join(import.meta.dirname, 'corpus');
+export const PODINFO = '/work/shared/testdata/podinfo/kustomize';
+
+export function engineBinary(): Promise<string> {
+  const home = process.env['EDDY_TEST_HOME'] ?? join(REPO_ROOT, '.eddy', 'test-home');
+  return ensureEngineBinary({ home, onProgress: (line) => process.stderr.write(`engine build: ${line}\n`) });
+}
+
+export async function kubectlKustomize(dir: string): Promise<string> {
+  const { kubectl } = await k8sBinaries();
+  return (await run(kubectl, ['kustomize', dir], { timeoutMs: 60_000 })).stdout;
+}
+
+/** Writes files (path → content) below root. */
+export async function writeTree(root: string, files: Record<string, string>): Promise<void> {
+  for (const [rel, content] of Object.entries(files)) {
+    await mkdir(dirname(join(root, rel)), { recursive: true });
+    await writeFile(join(root, rel), content);
+  }
+}
+
+/** A kustomization of `count` ConfigMaps: slow enough to build that a short deadline hits it. */
+export function heavyTree(count: number): Record<string, string> {
+  const docs = Array.from({ length: count }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  key: value-${i}\n`);
+  return {
+    'kustomization.yaml': 'resources:\n  - all.yaml\nnamePrefix: heavy-\ncommonLabels:\n  heavy: "true"\n',
+    'all.yaml': docs.join('---\n'),
+  };
+}
