@@ -22,7 +22,7 @@ const KUBECTL_BUILDS = values.smoke ? 3 : Number(values['kubectl-builds']);
 const repo = resolve(import.meta.dirname, '..');
 const log = (l: string) => process.stderr.write(`${l}\n`);
 const WORKLOADS = [
-  { name: 'podinfo overlay', root: '/work/shared/testdata/podinfo/kustomize', maxBuilds: Infinity },
+  { name: 'podinfo overlay', root: new URL('../examples/podinfo', import.meta.url).pathname, maxBuilds: Infinity },
   // About 0.4 s a build: fewer samples keep the run short.
   { name: 'corpus/large (40 Deployments + Services + generators)', root: join(repo, 'test', 'engines', 'corpus', 'large'), maxBuilds: 40 },
 ];

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { ensureClusterBinary } from '../src/cluster/binary.ts';
 import { ClusterError } from '../src/cluster/errors.ts';
+import { ensureEngineBinary } from '../src/engines/index.ts';
 import { clusterDown, clusterUp } from '../src/cluster/lifecycle.ts';
 import { clusterModuleDir } from '../src/cluster/paths.ts';
 import { k8sBinaries } from '../test/tools/k8s-binaries.ts';
@@ -21,6 +22,8 @@ const log = (line: string) => process.stderr.write(`run-tests: ${line}\n`);
 async function main(): Promise<number> {
   const tools = await k8sBinaries();
   const binary = await ensureClusterBinary({ moduleDir: clusterModuleDir, home, onProgress: log });
+  // Built once here so test files running in parallel never build it side by side.
+  const engine = await ensureEngineBinary({ home, onProgress: log });
   const started = Date.now();
   const st = await clusterUp({ home, name, nodes: 2, binary });
   log(`control plane ${st.version} ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${st.kubeconfig}`);
@@ -34,6 +37,7 @@ async function main(): Promise<number> {
       EDDY_TEST_CLUSTER: name,
       EDDY_TEST_KUBECONFIG: st.kubeconfig ?? '',
       EDDY_CLUSTER_BINARY: binary,
+      EDDY_ENGINE_BINARY: engine,
       PATH: `${join(tools.kubectl, '..')}:${process.env['PATH'] ?? ''}`,
     });
   } finally {

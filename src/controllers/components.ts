@@ -51,7 +51,7 @@ export const components: readonly Component[] = [
     name: 'kustomize-controller',
     setup: async (manager, s) => {
       const binary = s.engines.binary ?? await ensureEngineBinary({ home: s.home, onProgress: (line) => s.log({}, line) });
-      const engine = new EnginePool({ binary, size: s.engines.size, memoryLimitBytes: s.engines.memoryLimitBytes, log: (fields, msg) => s.log(fields, msg) });
+      const engine = new EnginePool({ binary, size: s.engines.size, memoryLimitBytes: s.engines.memoryLimitBytes, logger: (e) => s.log({ engine: e.pid, reason: e.reason, level: e.level }, e.msg) });
       manager.add({ name: 'engine-pool', start: async (signal) => {
         await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
         await engine.close();

@@ -7,9 +7,11 @@ import { run } from '../tools/exec.ts';
 import { k8sBinaries, REPO_ROOT } from '../tools/k8s-binaries.ts';
 
 export const CORPUS = join(import.meta.dirname, 'corpus');
-export const PODINFO = '/work/shared/testdata/podinfo/kustomize';
+export const PODINFO = new URL('../../examples/podinfo', import.meta.url).pathname;
 
-export function engineBinary(): Promise<string> {
+export async function engineBinary(): Promise<string> {
+  const built = process.env['EDDY_ENGINE_BINARY'];
+  if (built) return built;
   const home = process.env['EDDY_TEST_HOME'] ?? join(REPO_ROOT, '.eddy', 'test-home');
   return ensureEngineBinary({ home, onProgress: (line) => process.stderr.write(`engine build: ${line}\n`) });
 }
