@@ -44,6 +44,10 @@ const GO_BOOL: Record<string, boolean> = {
 export function decryptValue(enc: string, key: Buffer, additionalData: string, raw = false): Scalar | Comment {
   if (enc === '') return '';
   const { type, plain } = openValue(enc, key, additionalData);
+  return typed(type, plain, additionalData, raw);
+}
+
+function typed(type: string, plain: Buffer, additionalData: string, raw: boolean): Scalar | Comment {
   const text = () => plain.toString('utf8');
   const bad = () => new SopsError('Malformed', `decrypted value at '${additionalData}' is not a valid ${type}`);
   switch (type) {

@@ -47,8 +47,8 @@ async function tryPgp(group: KeyGroup, armored: string[]): Promise<Buffer | unde
   for (const stanza of group.pgp) {
     try {
       const message = await openpgp.readMessage({ armoredMessage: stanza.enc });
-      const { data } = await openpgp.decrypt({ message, decryptionKeys, format: 'binary' });
-      return Buffer.from(data);
+      const result = (await openpgp.decrypt({ message, decryptionKeys, format: 'binary' })) as unknown as { data: Uint8Array };
+      return Buffer.from(result.data);
     } catch {
       continue;
     }

@@ -104,7 +104,7 @@ export function decryptTree(branches: Branch[], md: SopsMetadata, key: Buffer, r
         if (typeof value !== 'string') throw new SopsError('Malformed', `value at '${ad}' should be encrypted but is not a string`);
         v = decryptValue(value, key, ad, rawStrings);
       }
-      if ((!md.macOnlyEncrypted || encrypted) && !(v instanceof Comment)) hash.update(toBytes(v as Exclude<TreeValue, Comment | Branch | TreeValue[]>));
+      if ((!md.macOnlyEncrypted || encrypted) && !(v instanceof Comment)) hash.update(toBytes(v));
       return v;
     });
   }

@@ -26,7 +26,7 @@ const KMS_KINDS = ['kms', 'gcp_kms', 'azure_kv', 'hc_vault'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
 function groupFrom(o: Obj): KeyGroup {
@@ -52,6 +52,20 @@ export function parseMetadata(raw: unknown): SopsMetadata {
   if (groups.every((g) => g.age.length + g.pgp.length + g.kms.length === 0)) {
     throw new SopsError('Malformed', 'sops metadata lists no keys');
   }
+  const rules = parseRules(raw);
+  const threshold = Number(str(raw.shamir_threshold) || '0');
+  return {
+    ...rules,
+    groups,
+    shamirThreshold: Number.isInteger(threshold) ? threshold : 0,
+    lastModified: normalizeRfc3339(str(raw.lastmodified)),
+    mac: str(raw.mac),
+    macOnlyEncrypted: raw.mac_only_encrypted === true || raw.mac_only_encrypted === 'true',
+    version: str(raw.version),
+  };
+}
+
+function parseRules(raw: Obj): CryptRules {
   const rules: CryptRules = {
     unencryptedSuffix: str(raw.unencrypted_suffix) || undefined,
     encryptedSuffix: str(raw.encrypted_suffix) || undefined,
@@ -70,16 +84,7 @@ export function parseMetadata(raw: unknown): SopsMetadata {
   } catch (err) {
     throw new SopsError('Malformed', 'sops metadata has a regular expression eddy cannot compile', { cause: err });
   }
-  const threshold = Number(str(raw.shamir_threshold) || '0');
-  return {
-    ...rules,
-    groups,
-    shamirThreshold: Number.isInteger(threshold) ? threshold : 0,
-    lastModified: normalizeRfc3339(str(raw.lastmodified)),
-    mac: str(raw.mac),
-    macOnlyEncrypted: raw.mac_only_encrypted === true || raw.mac_only_encrypted === 'true',
-    version: str(raw.version),
-  };
+  return rules;
 }
 
 /** Rebuilds the nested metadata from dotenv/INI's flattened keys (`__map_`, `__list_N`). */

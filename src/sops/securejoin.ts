@@ -17,12 +17,8 @@ export async function secureJoin(root: string, unsafe: string): Promise<string> 
       continue;
     }
     const candidate = join(root, ...resolved, part);
-    let isLink = false;
-    try {
-      isLink = (await lstat(candidate)).isSymbolicLink();
-    } catch {
-      isLink = false; // missing: the rest is taken literally
-    }
+    // A missing component is not a link: the rest is taken literally.
+    const isLink = await lstat(candidate).then((st) => st.isSymbolicLink(), () => false);
     if (!isLink) {
       resolved.push(part);
       continue;

@@ -4,6 +4,10 @@
 import { SopsError } from './errors.ts';
 import { Branch, Comment, type TreeItem, type TreeValue } from './tree.ts';
 
+// A JSON string token: no raw control characters, only JSON's escapes.
+// eslint-disable-next-line no-control-regex -- JSON forbids raw control characters inside strings
+const STRING_RE = new RegExp('^"(?:[^"\\\\\\u0000-\\u001f]|\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4}))*"');
+
 class Parser {
   readonly s: string;
   i = 0;
@@ -32,7 +36,7 @@ class Parser {
   }
 
   string(): string {
-    const m = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.exec(this.s.slice(this.i));
+    const m = STRING_RE.exec(this.s.slice(this.i));
     if (!m) this.fail();
     this.i += m[0].length;
     return JSON.parse(m[0]) as string;

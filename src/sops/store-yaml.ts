@@ -18,7 +18,7 @@ function scalarValue(v: unknown): Scalar {
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof Uint8Array) return Buffer.from(v);
   if (v instanceof Date) return v.toISOString();
-  return String(v as string);
+  return JSON.stringify(v) ?? '';
 }
 
 class Loader {
@@ -28,7 +28,7 @@ class Loader {
   }
 
   deref(n: YNode): YNode {
-    return isAlias(n) ? (n.resolve(this.doc) as YNode) : n;
+    return isAlias(n) ? (n.resolve(this.doc)) : n;
   }
 
   value(n: YNode): TreeValue {
@@ -85,7 +85,7 @@ export function loadYaml(text: string): { branches: Branch[]; metadata: unknown 
     }
     if (isSeq(contents)) throw new SopsError('Malformed', 'YAML documents that are sequences are not supported');
     if (!isMap(contents)) throw new SopsError('Malformed', 'YAML documents that are values are not supported');
-    const loader = new Loader(doc as Document);
+    const loader = new Loader(doc);
     const b = loader.branch(contents, commentLines(doc.commentBefore), commentLines(doc.comment));
     b.items = b.items.filter((it) => it.key !== 'sops');
     branches.push(b);

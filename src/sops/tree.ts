@@ -98,7 +98,7 @@ export function walkBranch(branch: Branch, path: string[], stack: string[][], on
     if (item.key instanceof Comment) {
       active().push(item.key.value);
       const out = onLeaf(item.key, path, comments);
-      item.key = out instanceof Comment ? out : new Comment(String(out));
+      item.key = out instanceof Comment ? out : new Comment(typeof out === 'string' ? out : '');
       continue;
     }
     const valueIsComment = item.value instanceof Comment;

@@ -47,43 +47,34 @@ function shortestSuffixMatch(v: string, pattern: string, longest: boolean): stri
   return v;
 }
 
+type Func = (v: string, a: string, b: string, args: string[]) => string;
+
+const FUNCS: Record<string, Func> = {
+  '': (v) => v,
+  ',': (v) => v.charAt(0).toLowerCase() + v.slice(1),
+  ',,': (v) => v.toLowerCase(),
+  '^': (v) => v.charAt(0).toUpperCase() + v.slice(1),
+  '^^': (v) => v.toUpperCase(),
+  len: (v) => String([...v].length),
+  '#': (v, a) => v.replace(new RegExp(`^${globSource(a, false)}`, 's'), ''),
+  '##': (v, a) => v.replace(new RegExp(`^${globSource(a, true)}`, 's'), ''),
+  '%': (v, a) => shortestSuffixMatch(v, a, false),
+  '%%': (v, a) => shortestSuffixMatch(v, a, true),
+  ':': (v, a, b, args) => {
+    const start = Math.max(0, Number.parseInt(a, 10) || 0);
+    return args.length > 1 ? v.substr(start, Math.max(0, Number.parseInt(b, 10) || 0)) : v.slice(start);
+  },
+  '/': (v, a, b) => (a === '' ? v : v.replace(a, () => b)),
+  '//': (v, a, b) => (a === '' ? v : v.split(a).join(b)),
+  '/#': (v, a, b) => (v.startsWith(a) ? b + v.slice(a.length) : v),
+  '/%': (v, a, b) => (v.endsWith(a) ? v.slice(0, v.length - a.length) + b : v),
+};
+
 function applyFunc(op: string, v: string, args: string[]): string {
   const [a = '', b = ''] = args;
-  switch (op) {
-    case '':
-      return v;
-    case ',':
-      return v.charAt(0).toLowerCase() + v.slice(1);
-    case ',,':
-      return v.toLowerCase();
-    case '^':
-      return v.charAt(0).toUpperCase() + v.slice(1);
-    case '^^':
-      return v.toUpperCase();
-    case 'len':
-      return String([...v].length);
-    case '#':
-    case '##':
-      return v.replace(new RegExp(`^${globSource(a, op === '##')}`, 's'), '');
-    case '%':
-    case '%%':
-      return shortestSuffixMatch(v, a, op === '%%');
-    case ':': {
-      const start = Math.max(0, Number.parseInt(a, 10) || 0);
-      return args.length > 1 ? v.substr(start, Math.max(0, Number.parseInt(b, 10) || 0)) : v.slice(start);
-    }
-    case '/':
-      return a === '' ? v : v.replace(a, () => b);
-    case '//':
-      return a === '' ? v : v.split(a).join(b);
-    case '/#':
-      return v.startsWith(a) ? b + v.slice(a.length) : v;
-    case '/%':
-      return v.endsWith(a) ? v.slice(0, v.length - a.length) + b : v;
-    default:
-      // Every default-style operator: the argument when the value is empty.
-      return v === '' ? args.join('') : v;
-  }
+  const fn = FUNCS[op];
+  // Every default-style operator (=, :=, :-, :+, :?): the argument when the value is empty.
+  return fn ? fn(v, a, b, args) : v === '' ? args.join('') : v;
 }
 
 class Evaluator {
