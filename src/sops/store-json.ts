@@ -6,11 +6,14 @@ import { Branch, Comment, type TreeItem, type TreeValue } from './tree.ts';
 
 // A JSON string token: no raw control characters, only JSON's escapes.
 // eslint-disable-next-line no-control-regex -- JSON forbids raw control characters inside strings
-const STRING_RE = new RegExp('^"(?:[^"\\\\\\u0000-\\u001f]|\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4}))*"');
+const STRING_SOURCE = ('"(?:[^"\\\\\\u0000-\\u001f]|\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4}))*"');
 
 class Parser {
   readonly s: string;
   i = 0;
+  // Sticky, so strings match at the cursor without copying the input; one per parse, as its
+  // lastIndex is state.
+  readonly stringRe = new RegExp(STRING_SOURCE, 'y');
   constructor(s: string) {
     this.s = s;
   }
@@ -36,7 +39,8 @@ class Parser {
   }
 
   string(): string {
-    const m = STRING_RE.exec(this.s.slice(this.i));
+    this.stringRe.lastIndex = this.i;
+    const m = this.stringRe.exec(this.s);
     if (!m) this.fail();
     this.i += m[0].length;
     return JSON.parse(m[0]) as string;
