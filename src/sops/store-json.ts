@@ -5,8 +5,7 @@ import { SopsError } from './errors.ts';
 import { Branch, Comment, type TreeItem, type TreeValue } from './tree.ts';
 
 // A JSON string token: no raw control characters, only JSON's escapes.
-// eslint-disable-next-line no-control-regex -- JSON forbids raw control characters inside strings
-const STRING_SOURCE = ('"(?:[^"\\\\\\u0000-\\u001f]|\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4}))*"');
+const STRING_SOURCE = '"(?:[^"\\\\\\u0000-\\u001f]|\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4}))*"';
 
 class Parser {
   readonly s: string;
