@@ -13,6 +13,7 @@ enc --age "$AGE" plain/app.env > app.enc.env
 enc --age "$AGE" plain/app.ini > app.enc.ini
 enc --age "$AGE" --input-type binary plain/blob.bin > blob.enc.bin
 enc --pgp "$FP" --encrypted-regex '^(data|stringData)$' plain/regex-secret.yaml > regex-secret.enc.yaml
+enc --age "$AGE" --encrypted-regex '^(data|stringData)$' plain/age-secret.yaml > age-secret.enc.yaml
 # The same Secret as JSON (what a built object looks like to the decryptor).
 enc --age "$AGE" --encrypted-regex '^(data|stringData)$' --input-type yaml --output-type json plain/regex-secret.yaml > regex-secret.enc.json
 # Tampered: an unencrypted field changed after encryption, so the MAC no longer matches.
