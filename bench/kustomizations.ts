@@ -1,0 +1,140 @@
+// Benchmark of the kustomize controller on Flux's "mean time to production" shape: for each size
+// N, N OCIRepositories + N Kustomizations (interval 60m, retryInterval 2m, prune, wait, timeout
+// 1m, impersonated ServiceAccount, targetNamespace, postBuild.substitute), each artifact holding
+// a Deployment scaled to 0, a ServiceAccount, a Service and an Ingress; then an upgrade round
+// that changes the substituted value of every Kustomization.
+//   node bench/kustomizations.ts [--sizes 10,100,500,1000] [--smoke] [--concurrent 10]
+//                                [--kube-api-qps 50] [--kube-api-burst 300] [--baseline-only]
+// Baseline in the same run: the same rendered objects server-side applied directly with one
+// KubeClient at the same QPS and concurrency, timed until every Deployment is observed.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { applyCRDs } from '../src/cli/install.ts';
+import { ensureClusterBinary } from '../src/cluster/binary.ts';
+import { clusterDown, clusterUp } from '../src/cluster/lifecycle.ts';
+import { clusterModuleDir } from '../src/cluster/paths.ts';
+import { KubeClient } from '../src/kube/index.ts';
+import { startOciRegistry } from '../test/servers/oci-registry.ts';
+import { pushArtifact } from '../test/tools/oci-push.ts';
+import { diffCounts, formatCounts, readRequestCounts, type RequestsByVerb } from './kustomizations/api-requests.ts';
+import { baselineRound, parallel, type BaselineRound } from './kustomizations/baseline.ts';
+import { runEddy, type EddyResult } from './kustomizations/eddy.ts';
+import { appName, manifestTemplate, setupObjects } from './kustomizations/workload.ts';
+import { machine } from './machine.ts';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10,100,500,1000' },
+    smoke: { type: 'boolean', default: false },
+    concurrent: { type: 'string', default: '10' },
+    'kube-api-qps': { type: 'string', default: '50' },
+    'kube-api-burst': { type: 'string', default: '300' },
+    'baseline-only': { type: 'boolean', default: false },
+  },
+});
+const SIZES = values.smoke ? [5] : values.sizes.split(',').map(Number);
+const CONCURRENT = Number(values.concurrent);
+const QPS = Number(values['kube-api-qps']);
+const BURST = Number(values['kube-api-burst']);
+const repo = resolve(import.meta.dirname, '..');
+const log = (l: string) => process.stderr.write(`${l}\n`);
+const APPS_NS = 'bench-apps';
+const BASELINE_NS = 'bench-baseline';
+
+interface SizeResult {
+  count: number;
+  pushSeconds: number;
+  baseline: { install: BaselineRound & { requests: RequestsByVerb }; upgrade: BaselineRound & { requests: RequestsByVerb } };
+  eddy?: EddyResult;
+}
+
+async function baselineWithRequests(client: KubeClient, admin: KubeClient, n: number, version: string): Promise<BaselineRound & { requests: RequestsByVerb }> {
+  const before = await readRequestCounts(admin);
+  const round = await baselineRound(client, { count: n, concurrent: CONCURRENT, namespace: BASELINE_NS, version, log });
+  return { ...round, requests: diffCounts(before, await readRequestCounts(admin)) };
+}
+
+async function runSize(binary: string, n: number): Promise<SizeResult> {
+  const scratch = await mkdtemp(join(tmpdir(), 'eddy-bench-ks-'));
+  const home = join(scratch, 'home');
+  const name = 'bench-ks';
+  const st = await clusterUp({ home, name, nodes: 1, binary });
+  const kubeconfig = st.kubeconfig ?? '';
+  // Setup and polling get a fast client; the baseline gets eddy's QPS and burst.
+  const admin = KubeClient.fromKubeconfig({ kubeconfig, qps: 1000, burst: 2000 });
+  const client = KubeClient.fromKubeconfig({ kubeconfig, qps: QPS, burst: BURST });
+  const registry = await startOciRegistry();
+  try {
+    log(`N=${n}: control plane ready; pushing ${n} artifacts`);
+    await applyCRDs(admin, { timeoutMs: 60_000 });
+    for (const obj of setupObjects([APPS_NS, BASELINE_NS])) await admin.apply(obj, { fieldManager: 'bench', force: true });
+    const tPush = performance.now();
+    await parallel(n, 16, async (i) => {
+      await pushArtifact({ registryUrl: registry.url, repository: appName(i), tag: 'latest', files: { 'app.yaml': manifestTemplate(appName(i)) }, source: 'https://example.invalid/bench', revision: 'main@sha1:0000000000000000000000000000000000000001' });
+    });
+    const pushSeconds = (performance.now() - tPush) / 1000;
+
+    log(`N=${n}: baseline`);
+    const install = await baselineWithRequests(client, admin, n, 'v1');
+    const upgrade = await baselineWithRequests(client, admin, n, 'v2');
+    const result: SizeResult = { count: n, pushSeconds, baseline: { install, upgrade } };
+    if (values['baseline-only']) return result;
+
+    log(`N=${n}: eddy`);
+    result.eddy = await runEddy(admin, {
+      repo, kubeconfig, scratch, count: n, concurrent: CONCURRENT, qps: QPS, burst: BURST, registryHost: registry.host, targetNamespace: APPS_NS, log,
+    });
+    return result;
+  } finally {
+    await client.close();
+    await admin.close();
+    await registry.stop();
+    await clusterDown(home, name);
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function printSize(r: SizeResult): void {
+  const f = (x: number) => x.toFixed(1);
+  const ratio = (x: number, base: number) => `${f(x)} s (${f(x / base)}× the baseline)`;
+  const b = r.baseline;
+  console.log(`\n### N = ${r.count}: ${r.count} OCIRepositories + ${r.count} Kustomizations, --concurrent ${CONCURRENT}, QPS ${QPS}/${BURST}\n`);
+  console.log('| measure | value |\n|---|---|');
+  console.log(`| artifacts pushed to the registry (16 at a time; not measured below) | ${f(r.pushSeconds)} s |`);
+  console.log(`| baseline install: ${r.count * 4} objects applied / all Deployments observed | ${f(b.install.applySeconds)} s / ${f(b.install.rolledOutSeconds)} s |`);
+  console.log(`| baseline install: API requests (all clients) | ${formatCounts(b.install.requests)} |`);
+  console.log(`| baseline upgrade: applied / all Deployments observed at v2 | ${f(b.upgrade.applySeconds)} s / ${f(b.upgrade.rolledOutSeconds)} s |`);
+  console.log(`| baseline upgrade: API requests (all clients) | ${formatCounts(b.upgrade.requests)} |`);
+  const e = r.eddy;
+  if (!e) return;
+  console.log(`| eddy (${e.components.join(', ')}): objects created → all OCIRepositories Ready | ${f(e.sourcesReadySeconds)} s |`);
+  if (e.kustomizationsSkipped) {
+    console.log(`| eddy: Kustomizations | not run: ${e.kustomizationsSkipped} |`);
+  } else {
+    console.log(`| eddy: objects created → all Kustomizations Ready at their source's revision | ${ratio(e.create.seconds, b.install.rolledOutSeconds)} |`);
+  }
+  console.log(`| eddy: API requests while creating (all clients) | ${formatCounts(e.create.requests)} |`);
+  console.log(`| eddy process: idle RSS / peak RSS / CPU while creating | ${f(e.idleRssMiB)} MiB / ${f(e.create.usage.peakRssMiB)} MiB / ${f(e.create.usage.cpuSeconds)} s |`);
+  if (e.upgrade) {
+    console.log(`| eddy upgrade: substitute changed → all Kustomizations Ready, Deployments at v2 | ${ratio(e.upgrade.seconds, b.upgrade.rolledOutSeconds)} |`);
+    console.log(`| eddy upgrade: API requests (all clients) | ${formatCounts(e.upgrade.requests)} |`);
+    console.log(`| eddy upgrade: peak RSS / CPU | ${f(e.upgrade.usage.peakRssMiB)} MiB / ${f(e.upgrade.usage.cpuSeconds)} s |`);
+  }
+}
+
+async function main(): Promise<void> {
+  const binary = await ensureClusterBinary({ moduleDir: clusterModuleDir, home: join(repo, '.eddy', 'test-home'), onProgress: log });
+  const results: SizeResult[] = [];
+  for (const n of SIZES) results.push(await runSize(binary, n));
+  const m = machine();
+  const out = { benchmark: 'kustomizations', date: new Date().toISOString(), machine: m, concurrent: CONCURRENT, qps: QPS, burst: BURST, sizes: results };
+  console.log(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}`);
+  for (const r of results) printSize(r);
+  const file = join(repo, 'bench', 'results', `kustomizations-${out.date.replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, JSON.stringify(out, null, 2));
+  console.log(`wrote ${file}`);
+}
+
+await main();
