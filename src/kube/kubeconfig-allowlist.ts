@@ -20,7 +20,7 @@ const USER_KEYS = ['client-certificate-data', 'client-key-data', 'token', 'usern
 const FILE_KEYS = ['certificate-authority', 'client-certificate', 'client-key', 'tokenFile'];
 
 function named(list: unknown, name: unknown, what: string): Obj {
-  const found = Array.isArray(list) ? list.find((e) => isObj(e) && e['name'] === name) : undefined;
+  const found: unknown = Array.isArray(list) ? (list as unknown[]).find((e) => isObj(e) && e['name'] === name) : undefined;
   if (!isObj(found) || !isObj(found[what])) throw new KubeconfigError(`kubeconfig: ${what} '${String(name)}' of the current context not found`);
   return found[what];
 }

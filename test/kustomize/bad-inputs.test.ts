@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isNotFound } from '../../src/kube/index.ts';
 import { commitFiles } from '../tools/git-repo.ts';
 import { eventually } from '../tools/eventually.ts';
-import { cond, configMap, failedWith, GITREPO, readyAt, startFlux, type Flux } from './harness.ts';
+import { cond, configMap, exists as objectExists, failedWith, GITREPO, readyAt, startFlux, type Flux } from './harness.ts';
 
 const CM = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 
@@ -35,7 +34,7 @@ describe('kustomize controller: bad inputs', () => {
   });
   after(async () => f.stop());
 
-  const exists = async (name: string, ns: string) => f.client.get(CM, name, ns).then(() => true, (e: unknown) => (isNotFound(e) ? false : Promise.reject(e)));
+  const exists = (name: string, ns: string) => objectExists(f.client, CM, name, ns);
 
   /** One repo per case: `good` first (Ready), then `bad` committed on top; the good objects must stay. */
   async function badCommit(name: string, bad: Record<string, string | null>, reason: string, message: RegExp, spec: Record<string, unknown> = {}) {

@@ -9,7 +9,7 @@ import { applyCRDs } from '../../src/cli/install.ts';
 import { setupKustomizeController } from '../../src/controllers/kustomize/setup.ts';
 import { setupSourceController } from '../../src/controllers/source/setup.ts';
 import { EnginePool, ensureEngineBinary } from '../../src/engines/index.ts';
-import { KubeClient, type KubeObject } from '../../src/kube/index.ts';
+import { isNotFound, KubeClient, type KubeObject } from '../../src/kube/index.ts';
 import { Manager } from '../../src/runtime/index.ts';
 import { createNamespace, testCluster } from '../cluster/harness.ts';
 import { startGitHttpServer, type GitHttpServer } from '../servers/git-http.ts';
@@ -117,6 +117,17 @@ export async function startFlux(prefix: string, opts: ControllerOptions = {}): P
       return n.name;
     },
   };
+}
+
+/** Whether the object exists (NotFound → false; other errors thrown). */
+export async function exists(client: KubeClient, ref: { apiVersion: string; kind: string }, name: string, namespace: string): Promise<boolean> {
+  try {
+    await client.get(ref, name, namespace);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
 }
 
 export const isReady = (k: Ks) => cond(k, 'Ready')?.status === 'True' && k.status?.observedGeneration === k.metadata.generation;

@@ -3,11 +3,10 @@
 // suspend/resume, requestedAt, and what deletion does under each deletionPolicy.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isNotFound } from '../../src/kube/index.ts';
 import { kubectl } from '../cluster/harness.ts';
 import { commitFiles } from '../tools/git-repo.ts';
 import { eventually } from '../tools/eventually.ts';
-import { cond, configMap, deployment, KS, managedBy, readyAt, startFlux, type Flux, type Ks } from './harness.ts';
+import { cond, configMap, deployment, exists as objectExists, KS, managedBy, readyAt, startFlux, type Flux, type Ks } from './harness.ts';
 
 const CM = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 const DEPLOY = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
@@ -19,8 +18,7 @@ describe('kustomize controller: lifecycle from Git', () => {
   });
   after(async () => f.stop());
 
-  const exists = async (ref: { apiVersion: string; kind: string }, name: string, ns: string) =>
-    f.client.get(ref, name, ns).then(() => true, (err: unknown) => (isNotFound(err) ? false : Promise.reject(err)));
+  const exists = (ref: { apiVersion: string; kind: string }, name: string, ns: string) => objectExists(f.client, ref, name, ns);
 
   it('applies, configures, prunes, keeps prune-disabled objects and corrects drift', async () => {
     const target = await f.namespace('ks-life-app');

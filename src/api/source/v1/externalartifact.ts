@@ -4,7 +4,7 @@ import type { KubeObject, ObjectMeta } from '../../../kube/types.ts';
 import { AGE_COLUMN, buildCRD, READY_COLUMN, STATUS_COLUMN } from '../../crd.ts';
 import type { Artifact, Condition } from '../../meta.ts';
 import { artifactSchema, conditionsSchema } from '../../meta-schema.ts';
-import { obj, str } from '../../schema.ts';
+import { int64, obj, str } from '../../schema.ts';
 import type { API_VERSION } from './group.ts';
 import { GROUP, SOURCE_CATEGORIES, VERSION } from './group.ts';
 
@@ -34,6 +34,7 @@ export function externalArtifactCRD(): KubeObject {
     status: obj({
       artifact: artifactSchema('The output of the producing controller.'),
       conditions: conditionsSchema(EXTERNAL_ARTIFACT_KIND),
+      observedGeneration: int64({ description: 'The last observed generation (the CRD defaults it to -1 as for every Flux kind).' }),
     }, { description: 'ExternalArtifactStatus defines the observed state of ExternalArtifact.' }),
   });
 }
