@@ -96,6 +96,8 @@ export class KubeClient {
     // The API server leaves apiVersion and kind off list items; watch events carry them. Fill
     // them in so every object eddy hands out (and caches) names its kind.
     const itemKind = list.kind.replace(/List$/, '');
+    // A metadata-only list of nothing comes back with `items: null`.
+    list.items ??= [];
     for (const item of list.items) {
       item.apiVersion ??= list.apiVersion;
       item.kind ??= itemKind;

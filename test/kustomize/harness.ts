@@ -10,7 +10,9 @@ import { setupKustomizeController } from '../../src/controllers/kustomize/setup.
 import { setupSourceController } from '../../src/controllers/source/setup.ts';
 import { EnginePool, ensureEngineBinary } from '../../src/engines/index.ts';
 import { isNotFound, KubeClient, type KubeObject } from '../../src/kube/index.ts';
+import pino from 'pino';
 import { Manager } from '../../src/runtime/index.ts';
+import { createLogger } from '../../src/runtime/observe/index.ts';
 import { createNamespace, testCluster } from '../cluster/harness.ts';
 import { startGitHttpServer, type GitHttpServer } from '../servers/git-http.ts';
 import { eventually } from '../tools/eventually.ts';
@@ -69,7 +71,10 @@ export async function startFlux(prefix: string, opts: ControllerOptions = {}): P
   const binary = process.env['EDDY_ENGINE_BINARY'] ?? await ensureEngineBinary({ home: testCluster().home });
   const engine = new EnginePool({ binary, size: 1, memoryLimitBytes: 256 * 1024 * 1024 });
   const registry = new Registry();
-  const manager = new Manager({ client, registry, controllerDefaults: { minRetryDelayMs: 200, maxRetryDelayMs: 2_000 } });
+  // EDDY_TEST_LOG=debug|info shows the controllers' logs on stderr when a test needs explaining.
+  const level = process.env['EDDY_TEST_LOG'];
+  const log = level === 'debug' || level === 'info' ? createLogger({ level, encoding: 'console', destination: pino.destination(2) }) : undefined;
+  const manager = new Manager({ client, registry, controllerDefaults: { minRetryDelayMs: 200, maxRetryDelayMs: 2_000 }, ...(log ? { log } : {}) });
   await setupSourceController(manager, { storagePath: storageDir, storageAddr: '127.0.0.1:0', retentionRecords: 2, retentionTtlMs: 0, concurrent: 2, registry, namespace: ns.name });
   setupKustomizeController(manager, {
     engine, concurrent: 4, registry, namespace: ns.name, allowKubeconfigExec: false,
@@ -104,10 +109,17 @@ export async function startFlux(prefix: string, opts: ControllerOptions = {}): P
       await client.apply({ ...KS, metadata: { name, namespace: ns.name }, spec: { interval: '10m', prune: true, ...spec } }, { fieldManager: 'test', force: true });
     },
     getKs,
-    waitKs: (name, what, test, timeoutMs = 60_000) => eventually(`Kustomization ${name} ${what}`, async () => {
-      const k = await getKs(name);
-      return test(k) ? k : undefined;
-    }, timeoutMs, 250),
+    async waitKs(name, what, test, timeoutMs = 60_000) {
+      let last: Ks | undefined;
+      try {
+        return await eventually(`Kustomization ${name} ${what}`, async () => {
+          last = await getKs(name);
+          return test(last) ? last : undefined;
+        }, timeoutMs, 250);
+      } catch (err) {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}; last status: ${JSON.stringify(last?.status ?? null)}`, { cause: err });
+      }
+    },
     async requestReconcile(name, kind = KS) {
       await client.patch(kind, name, ns.name, { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': `${Date.now()}-${Math.random()}` } } }, { type: 'merge' });
     },
