@@ -89,7 +89,9 @@ export class KustomizationReconciler implements Reconciler {
     const { manager, settings } = this.o;
     const retryMs = parseDuration(obj.spec.retryInterval ?? obj.spec.interval);
     const source = resolveSource(obj, {
-      get: (ref, ns, name) => manager.informers.get({ ref }).getByKey(`${ns}/${name}`),
+      // The same informer the setup watches sources with: a second one could lag behind it and
+      // miss the artifact whose arrival triggered this reconcile.
+      get: (ref, ns, name) => manager.informers.get({ ref, ...(this.o.scope?.namespace ? { namespace: this.o.scope.namespace } : {}) }).getByKey(`${ns}/${name}`),
       noCrossNamespaceRefs: settings.noCrossNamespaceRefs,
       retryMs,
     });
