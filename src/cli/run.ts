@@ -173,12 +173,7 @@ async function runManager(ctx: CliContext, env: NodeJS.ProcessEnv, flags: RunFla
       retentionTtlMs: parseDuration(flags.artifactRetentionTtl),
     },
     log: (fields, msg) => log.info(fields, msg),
-    home: ctx.home,
-    allowKubeconfigExec: flags.insecureKubeconfigExec,
-    noCrossNamespaceRefs: !flags.crossNamespaceRefs,
-    noRemoteBases: flags.remoteBases !== true,
-    defaultServiceAccount: flags.defaultServiceAccount,
-    engines: { size: int('engines', flags.engines, 1), memoryLimitBytes: int('engine-memory-limit', flags.engineMemoryLimit, 64) * 1024 * 1024, binary: flags.engineBinary },
+    ...kustomizeSettings(ctx, flags),
   };
   for (const c of chosen) await c.setup(manager, settings);
   if (flags.serveGitDir) await serveGit(manager, flags.serveGitDir, int('serve-git-port', flags.serveGitPort), join(ctx.home, 'git-http-backend.log'), log);
@@ -215,4 +210,16 @@ async function serveGit(manager: Manager, dir: string, port: number, logFile: st
     await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
     await server.close();
   } });
+}
+
+/** The kustomize controller's part of the component settings. */
+function kustomizeSettings(ctx: CliContext, flags: RunFlags): Pick<ComponentSettings, 'home' | 'allowKubeconfigExec' | 'noCrossNamespaceRefs' | 'noRemoteBases' | 'defaultServiceAccount' | 'engines'> {
+  return {
+    home: ctx.home,
+    allowKubeconfigExec: flags.insecureKubeconfigExec,
+    noCrossNamespaceRefs: !flags.crossNamespaceRefs,
+    noRemoteBases: flags.remoteBases !== true,
+    defaultServiceAccount: flags.defaultServiceAccount,
+    engines: { size: int('engines', flags.engines, 1), memoryLimitBytes: int('engine-memory-limit', flags.engineMemoryLimit, 64) * 1024 * 1024, binary: flags.engineBinary },
+  };
 }

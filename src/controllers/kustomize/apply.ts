@@ -24,13 +24,18 @@ export function resourceManagerFor(obj: Kustomization, client: KubeClient): Reso
   return new ResourceManager({ client, fieldManager: FIELD_MANAGER, owner: { group: GROUP, name: obj.metadata.name ?? '', namespace: obj.metadata.namespace ?? '' } });
 }
 
+/**
+ * An emptied path would prune everything this Kustomization ever applied; that is far more
+ * often a mistake (a wrong path, a bad merge) than intent, so it needs the object deleted.
+ */
+function refuseEmptyPrune(obj: Kustomization, objects: readonly KubeObject[], inventory: number, revision: string): void {
+  if (objects.length > 0 || inventory === 0 || !obj.spec.prune) return;
+  throw generic(Reason.BuildFailed, `the build of revision ${revision} produced no objects; refusing to prune the ${inventory} objects in the inventory (delete the Kustomization or set prune: false to remove them)`);
+}
+
 export async function applyAndPrune(obj: Kustomization, objects: KubeObject[], client: KubeClient, finish: Finish, revision: string): Promise<ApplyOutcome> {
-  const previous = obj.status?.inventory?.entries;
-  if (objects.length === 0 && (previous?.length ?? 0) > 0 && obj.spec.prune) {
-    // An emptied path would prune everything this Kustomization ever applied; that is far more
-    // often a mistake (a wrong path, a bad merge) than intent, so it needs the object deleted.
-    throw generic(Reason.BuildFailed, `the build of revision ${revision} produced no objects; refusing to prune the ${previous?.length ?? 0} objects in the inventory (delete the Kustomization or set prune: false to remove them)`);
-  }
+  const previous = obj.status?.inventory?.entries ?? [];
+  refuseEmptyPrune(obj, objects, previous.length, revision);
   const manager = resourceManagerFor(obj, client);
   let changeSet: ChangeSet;
   try {
@@ -43,19 +48,23 @@ export async function applyAndPrune(obj: Kustomization, objects: KubeObject[], c
   const changed = changeSet.entries.some((e) => e.action === 'created' || e.action === 'configured');
   if (changed) await finish.recorder.record(obj, { type: 'Normal', reason: Reason.Progressing, note: changeSet.summary(), metadata: { revision } });
   (obj.status ??= {}).inventory = { entries };
-  let pruned: ChangeSet | undefined;
-  if (obj.spec.prune) {
-    const stale = staleEntries(previous, entries);
-    if (stale.length > 0) {
-      try {
-        pruned = await manager.deleteAll(stale, { inclusions: ownerLabels(obj), exclusions: { [PRUNE_ANNOTATION]: 'disabled' } });
-      } catch (err) {
-        throw generic(Reason.PruneFailed, `failed to prune: ${message(err)}`, err);
-      }
-      if (pruned.entries.some((e) => e.action === 'deleted')) await finish.recorder.record(obj, { type: 'Normal', reason: 'Progressing', note: pruned.summary(), metadata: { revision } });
-    }
+  const pruned = obj.spec.prune ? await pruneStale(obj, manager, staleEntries(previous, entries), finish, revision) : undefined;
+  return { manager, applied, changeSet, pruned, changed: changed || hasDeletions(pruned) };
+}
+
+const hasDeletions = (c: ChangeSet | undefined) => c?.entries.some((e) => e.action === 'deleted') ?? false;
+
+/** Deletes what left the source, if it still carries our owner labels and is not prune-disabled. */
+async function pruneStale(obj: Kustomization, manager: ResourceManager, stale: ObjectRef[], finish: Finish, revision: string): Promise<ChangeSet | undefined> {
+  if (stale.length === 0) return undefined;
+  let pruned: ChangeSet;
+  try {
+    pruned = await manager.deleteAll(stale, { inclusions: ownerLabels(obj), exclusions: { [PRUNE_ANNOTATION]: 'disabled' } });
+  } catch (err) {
+    throw generic(Reason.PruneFailed, `failed to prune: ${message(err)}`, err);
   }
-  return { manager, applied, changeSet, pruned, changed: changed || (pruned?.entries.some((e) => e.action === 'deleted') ?? false) };
+  if (hasDeletions(pruned)) await finish.recorder.record(obj, { type: 'Normal', reason: Reason.Progressing, note: pruned.summary(), metadata: { revision } });
+  return pruned;
 }
 
 export function ownerLabels(obj: Kustomization): Record<string, string> {

@@ -3,6 +3,7 @@
 // spec.kubeConfig.secretRef, reduced to an allow-list first. Remote clients are kept per
 // Secret version so connections are reused across reconciles.
 import type { Kustomization } from '../../api/kustomize/v1/index.ts';
+import type { SecretKeyReference } from '../../api/meta.ts';
 import { KubeClient } from '../../kube/client.ts';
 import { Credentials } from '../../kube/config.ts';
 import { reduceKubeconfig } from '../../kube/kubeconfig-allowlist.ts';
@@ -34,16 +35,16 @@ export class ClusterClients {
 
   async forKustomization(obj: Kustomization): Promise<KubeClient> {
     const ns = obj.metadata.namespace ?? '';
-    const base = obj.spec.kubeConfig?.secretRef ? await this.remote(obj) : this.o.base;
+    const ref = obj.spec.kubeConfig?.secretRef;
+    const base = ref ? await this.remote(obj, ref) : this.o.base;
     const sa = obj.spec.serviceAccountName ?? this.o.defaultServiceAccount;
     if (!sa) return base;
     return base.impersonate({ user: `system:serviceaccount:${ns}:${sa}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'] });
   }
 
-  private async remote(obj: Kustomization): Promise<KubeClient> {
-    const ref = obj.spec.kubeConfig?.secretRef;
+  /** The kubeconfig text and the Secret's version (clients are cached per version). */
+  private async kubeconfigOf(obj: Kustomization, ref: SecretKeyReference): Promise<{ text: string; version: string; cacheKey: string }> {
     const ns = obj.metadata.namespace ?? '';
-    if (!ref) return this.o.base;
     let secret;
     try {
       secret = await this.o.base.get({ apiVersion: 'v1', kind: 'Secret' }, ref.name, ns);
@@ -55,15 +56,18 @@ export class ClusterClients {
     const key = ref.key ?? (data['value'] !== undefined ? 'value' : 'value.yaml');
     const raw = data[key];
     if (raw === undefined) throw stalling(Reason.Failed, `kubeconfig secret '${ns}/${ref.name}' has no key '${key}'`);
-    const cacheKey = `${ns}/${ref.name}/${key}`;
-    const version = secret.metadata.resourceVersion ?? '';
+    return { text: Buffer.from(raw, 'base64').toString('utf8'), version: secret.metadata.resourceVersion ?? '', cacheKey: `${ns}/${ref.name}/${key}` };
+  }
+
+  private async remote(obj: Kustomization, ref: SecretKeyReference): Promise<KubeClient> {
+    const { text, version, cacheKey } = await this.kubeconfigOf(obj, ref);
     const cached = this.remotes.get(cacheKey);
     if (cached?.version === version) return cached.client;
     let creds: Credentials;
     try {
-      creds = Credentials.fromString(reduceKubeconfig(Buffer.from(raw, 'base64').toString('utf8'), { allowExec: this.o.allowExec }), { allowExec: this.o.allowExec });
+      creds = Credentials.fromString(reduceKubeconfig(text, { allowExec: this.o.allowExec }), { allowExec: this.o.allowExec });
     } catch (err) {
-      throw stalling(Reason.Failed, `invalid kubeconfig in secret '${ns}/${ref.name}': ${err instanceof Error ? err.message : String(err)}`, err);
+      throw stalling(Reason.Failed, `invalid kubeconfig in secret '${obj.metadata.namespace ?? ''}/${ref.name}': ${err instanceof Error ? err.message : String(err)}`, err);
     }
     const client = new KubeClient(new Transport(creds, { ...(this.o.qps ? { qps: this.o.qps } : {}), ...(this.o.burst ? { burst: this.o.burst } : {}) }));
     if (cached) void cached.client.close();

@@ -13,19 +13,19 @@ export interface DependencyLookup {
   requeueMs: number;
 }
 
+function matchesReadyExpr(obj: Kustomization, dep: Kustomization, readyExpr: string): boolean {
+  try {
+    return compileReadyExpr(readyExpr)({ self: obj, dep });
+  } catch (err) {
+    throw stalling(Reason.DependencyNotReady, `invalid readyExpr for dependency '${dep.metadata.namespace ?? ''}/${dep.metadata.name ?? ''}': ${err instanceof Error ? err.message : String(err)}`, err);
+  }
+}
+
 function notReady(obj: Kustomization, dep: Kustomization | undefined, revision: string, readyExpr: string | undefined): string | undefined {
   if (!dep) return 'not found';
   if (dep.status?.observedGeneration !== dep.metadata.generation) return 'not ready: reconciliation in progress';
   if (!isTrue(dep, 'Ready')) return 'not ready';
-  if (readyExpr) {
-    let ok: boolean;
-    try {
-      ok = compileReadyExpr(readyExpr)({ self: obj, dep });
-    } catch (err) {
-      throw stalling(Reason.DependencyNotReady, `invalid readyExpr for dependency '${dep.metadata.namespace ?? ''}/${dep.metadata.name ?? ''}': ${err instanceof Error ? err.message : String(err)}`, err);
-    }
-    if (!ok) return 'not ready according to readyExpr';
-  }
+  if (readyExpr && !matchesReadyExpr(obj, dep, readyExpr)) return 'not ready according to readyExpr';
   const mine = sourceKeyOf(obj);
   const theirs = sourceKeyOf(dep);
   if (mine.kind === theirs.kind && mine.namespace === theirs.namespace && mine.name === theirs.name && dep.status?.lastAppliedRevision !== revision) {

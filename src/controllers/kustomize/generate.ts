@@ -63,31 +63,34 @@ function hasOverlays(spec: KustomizationSpec): boolean {
   return Boolean(spec.targetNamespace || spec.patches?.length || spec.images?.length || spec.components?.length || spec.namePrefix || spec.nameSuffix);
 }
 
+const list = <T>(v: unknown): T[] => (Array.isArray(v) ? [...(v as T[])] : []);
+const text = (v: unknown) => (typeof v === 'string' ? v : '');
+
+/** spec.images replace an entry of the same name or are appended (Flux's generator). */
+function mergeImages(existing: unknown, images: NonNullable<KustomizationSpec['images']>): unknown[] {
+  const out = list<{ name?: string }>(existing);
+  for (const img of images) {
+    const at = out.findIndex((i) => i.name === img.name);
+    if (at >= 0) out[at] = { ...img };
+    else out.push({ ...img });
+  }
+  return out;
+}
+
+async function presentComponents(dir: string, spec: KustomizationSpec): Promise<string[]> {
+  const wanted: string[] = [];
+  for (const c of spec.components ?? []) {
+    const present = await stat(join(dir, c)).then(() => true, () => false);
+    if (present || !spec.ignoreMissingComponents) wanted.push(c);
+  }
+  return wanted;
+}
+
 async function applyOverlays(dir: string, doc: KustomizationDoc, spec: KustomizationSpec): Promise<void> {
   if (spec.targetNamespace) doc['namespace'] = spec.targetNamespace;
-  if (spec.namePrefix) doc['namePrefix'] = `${spec.namePrefix}${typeof doc['namePrefix'] === 'string' ? doc['namePrefix'] : ''}`;
-  if (spec.nameSuffix) doc['nameSuffix'] = `${typeof doc['nameSuffix'] === 'string' ? doc['nameSuffix'] : ''}${spec.nameSuffix}`;
-  if (spec.patches?.length) {
-    const patches = Array.isArray(doc['patches']) ? (doc['patches'] as unknown[]) : [];
-    doc['patches'] = [...patches, ...spec.patches.map((p) => (p.target ? { patch: p.patch, target: p.target } : { patch: p.patch }))];
-  }
-  if (spec.images?.length) {
-    const images = Array.isArray(doc['images']) ? [...(doc['images'] as { name?: string }[])] : [];
-    for (const img of spec.images) {
-      const at = images.findIndex((i) => i.name === img.name);
-      if (at >= 0) images[at] = { ...img };
-      else images.push({ ...img });
-    }
-    doc['images'] = images;
-  }
-  if (spec.components?.length) {
-    const existing = Array.isArray(doc['components']) ? (doc['components'] as string[]) : [];
-    const wanted: string[] = [];
-    for (const c of spec.components) {
-      const present = await stat(join(dir, c)).then(() => true, () => false);
-      if (!present && spec.ignoreMissingComponents) continue;
-      wanted.push(c);
-    }
-    doc['components'] = [...existing, ...wanted];
-  }
+  if (spec.namePrefix) doc['namePrefix'] = `${spec.namePrefix}${text(doc['namePrefix'])}`;
+  if (spec.nameSuffix) doc['nameSuffix'] = `${text(doc['nameSuffix'])}${spec.nameSuffix}`;
+  if (spec.patches?.length) doc['patches'] = [...list(doc['patches']), ...spec.patches.map((p) => (p.target ? { patch: p.patch, target: p.target } : { patch: p.patch }))];
+  if (spec.images?.length) doc['images'] = mergeImages(doc['images'], spec.images);
+  if (spec.components?.length) doc['components'] = [...list<string>(doc['components']), ...(await presentComponents(dir, spec))];
 }
