@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyCRDs } from '../src/cli/install.ts';
 import { ensureClusterBinary } from '../src/cluster/binary.ts';
+import { ensureEngineBinary } from '../src/engines/index.ts';
 import { clusterDown, clusterUp } from '../src/cluster/lifecycle.ts';
 import { clusterModuleDir } from '../src/cluster/paths.ts';
 import { KubeClient } from '../src/kube/index.ts';
@@ -56,7 +57,7 @@ async function baselineWithRequests(client: KubeClient, admin: KubeClient, n: nu
   return { ...round, requests: diffCounts(before, await readRequestCounts(admin)) };
 }
 
-async function runSize(binary: string, n: number): Promise<SizeResult> {
+async function runSize(binary: string, engineBinary: string, n: number): Promise<SizeResult> {
   const scratch = await mkdtemp(join(tmpdir(), 'eddy-bench-ks-'));
   const home = join(scratch, 'home');
   const name = 'bench-ks';
@@ -84,7 +85,7 @@ async function runSize(binary: string, n: number): Promise<SizeResult> {
 
     log(`N=${n}: eddy`);
     result.eddy = await runEddy(admin, {
-      repo, kubeconfig, scratch, count: n, concurrent: CONCURRENT, qps: QPS, burst: BURST, registryHost: registry.host, targetNamespace: APPS_NS, log,
+      repo, kubeconfig, scratch, count: n, concurrent: CONCURRENT, qps: QPS, burst: BURST, registryHost: registry.host, targetNamespace: APPS_NS, log, engineBinary,
     });
     return result;
   } finally {
@@ -126,8 +127,9 @@ function printSize(r: SizeResult): void {
 
 async function main(): Promise<void> {
   const binary = await ensureClusterBinary({ moduleDir: clusterModuleDir, home: join(repo, '.eddy', 'test-home'), onProgress: log });
+  const engine = await ensureEngineBinary({ home: join(repo, '.eddy', 'test-home'), onProgress: log });
   const results: SizeResult[] = [];
-  for (const n of SIZES) results.push(await runSize(binary, n));
+  for (const n of SIZES) results.push(await runSize(binary, engine, n));
   const m = machine();
   const out = { benchmark: 'kustomizations', date: new Date().toISOString(), machine: m, concurrent: CONCURRENT, qps: QPS, burst: BURST, sizes: results };
   console.log(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}`);

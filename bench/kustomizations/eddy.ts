@@ -23,6 +23,8 @@ export interface EddyOptions {
   burst: number;
   registryHost: string;
   targetNamespace: string;
+  /** The prebuilt rendering engine (eddy would otherwise build one into its own home). */
+  engineBinary: string;
   log: (l: string) => void;
 }
 
@@ -62,7 +64,7 @@ async function startEddy(o: EddyOptions, names: string[]): Promise<{ child: Chil
   const child = spawn(process.execPath, [join(o.repo, 'bin', 'eddy.mjs'), 'run', '--kubeconfig', o.kubeconfig, '--components', names.join(','),
     '--concurrent', String(o.concurrent), '--kube-api-qps', String(o.qps), '--kube-api-burst', String(o.burst),
     '--storage-addr', '127.0.0.1:0', '--storage-path', join(o.scratch, 'storage'),
-    '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${metrics}`, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${metrics}`, '--log-level', 'error', '--engine-binary', o.engineBinary], { stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`eddy run exited with code ${child.exitCode}`);

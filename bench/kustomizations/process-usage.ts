@@ -15,16 +15,39 @@ export async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Starts sampling; stop() returns the CPU used and the RSS peak since the start. */
+/** The process and its descendants (eddy and its engine processes). */
+export async function processTree(pid: number): Promise<number[]> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  const out = [pid];
+  for (const c of children.split(' ').filter(Boolean).map(Number)) out.push(...(await processTree(c)));
+  return out;
+}
+
+async function treeRss(pid: number): Promise<number> {
+  let sum = 0;
+  for (const p of await processTree(pid)) sum += await processMemory(p).then((m) => m.rssMiB, () => 0);
+  return sum;
+}
+
+async function treeCpu(pid: number): Promise<number> {
+  let sum = 0;
+  for (const p of await processTree(pid)) sum += await cpuSeconds(p).catch(() => 0);
+  return sum;
+}
+
+/**
+ * Starts sampling the process tree (eddy plus its engine processes: everything eddy runs);
+ * stop() returns the CPU used and the summed RSS peak since the start.
+ */
 export async function sampleUsage(pid: number, everyMs = 250): Promise<{ stop: () => Promise<Usage> }> {
-  const cpu0 = await cpuSeconds(pid);
-  let peak = (await processMemory(pid)).rssMiB;
-  const timer = setInterval(() => void processMemory(pid).then((m) => (peak = Math.max(peak, m.rssMiB)), () => undefined), everyMs);
+  const cpu0 = await treeCpu(pid);
+  let peak = await treeRss(pid);
+  const timer = setInterval(() => void treeRss(pid).then((m) => (peak = Math.max(peak, m)), () => undefined), everyMs);
   return {
     stop: async () => {
       clearInterval(timer);
-      const end = (await processMemory(pid)).rssMiB;
-      return { cpuSeconds: (await cpuSeconds(pid)) - cpu0, peakRssMiB: Math.max(peak, end), endRssMiB: end };
+      const end = await treeRss(pid);
+      return { cpuSeconds: (await treeCpu(pid)) - cpu0, peakRssMiB: Math.max(peak, end), endRssMiB: end };
     },
   };
 }

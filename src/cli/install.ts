@@ -97,7 +97,7 @@ export async function runInstall(ctx: CliContext, flags: InstallFlags): Promise<
 export function registerInstall(program: Command, ctx: CliContext): void {
   program
     .command('install')
-    .description("install eddy's custom resource definitions (Flux's source.toolkit.fluxcd.io/v1 kinds)")
+    .description("install eddy's custom resource definitions (Flux's source and kustomize kinds)")
     .option('--crds', 'install the CustomResourceDefinitions')
     .option('--export', 'print the manifests as YAML instead of applying them')
     .option('--kubeconfig <path>', 'kubeconfig (default: in-cluster, then KUBECONFIG, then ~/.kube/config)')

@@ -25,7 +25,7 @@ function checkExport(yamlText: string): void {
   assert.deepEqual(docs, allCRDs(), 'the YAML is exactly allCRDs(), in order');
   assert.deepEqual(
     allCRDs().map((c) => c.metadata.name),
-    ['buckets.source.toolkit.fluxcd.io', 'gitrepositories.source.toolkit.fluxcd.io', 'ocirepositories.source.toolkit.fluxcd.io'],
+    ['buckets.source.toolkit.fluxcd.io', 'externalartifacts.source.toolkit.fluxcd.io', 'gitrepositories.source.toolkit.fluxcd.io', 'ocirepositories.source.toolkit.fluxcd.io', 'kustomizations.kustomize.toolkit.fluxcd.io'],
   );
 }
 
@@ -57,7 +57,7 @@ void describe('eddy install --crds', () => {
   it('applies the CRDs server-side as field manager eddy and waits until Established', async () => {
     const ctx = capture();
     await runInstall(ctx, { crds: true, kubeconfig: testCluster().kubeconfig, timeout: '60s' });
-    assert.equal(ctx.stderr.filter((l) => l.endsWith(' established')).length, 3, ctx.stderr.join('\n'));
+    assert.equal(ctx.stderr.filter((l) => l.endsWith(' established')).length, allCRDs().length, ctx.stderr.join('\n'));
     for (const crd of allCRDs()) {
       const live = await kubectlJson<{
         metadata: { managedFields: { manager: string; operation: string }[] };
