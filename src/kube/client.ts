@@ -1,4 +1,5 @@
 import { Credentials, type ConnectionOptions } from './config.ts';
+import { TokenBucket } from './rate-limit.ts';
 import { RESTMapper, resourcePath, type ResourceMapping } from './rest-mapper.ts';
 import { Transport, type HttpRequest, type Impersonation, type TransportOptions } from './transport.ts';
 import type { KubeObject, ListerWatcher, ListOptions, ObjectList, Status, TypeRef, WatchEvent, WatchOptions } from './types.ts';
@@ -57,11 +58,13 @@ export class KubeClient {
   readonly transport: Transport;
   readonly mapper: RESTMapper;
   private readonly impersonation: Impersonation | undefined;
+  private readonly limiter: TokenBucket | undefined;
 
-  constructor(transport: Transport, mapper?: RESTMapper, impersonation?: Impersonation) {
+  constructor(transport: Transport, mapper?: RESTMapper, impersonation?: Impersonation, limiter?: TokenBucket) {
     this.transport = transport;
     this.mapper = mapper ?? new RESTMapper(transport);
     this.impersonation = impersonation;
+    this.limiter = limiter;
   }
 
   static fromKubeconfig(opts: ClientOptions = {}): KubeClient {
@@ -69,7 +72,15 @@ export class KubeClient {
   }
 
   impersonate(impersonation: Impersonation): KubeClient {
-    return new KubeClient(this.transport, this.mapper, impersonation);
+    return new KubeClient(this.transport, this.mapper, impersonation, this.limiter);
+  }
+
+  /**
+   * The same connection pool and REST mapping with a rate limiter of its own (Flux builds a new
+   * client, so a new limiter, for every impersonated reconcile); default: the transport's QPS/burst.
+   */
+  withOwnRateLimit(qps = this.transport.rate.qps, burst = this.transport.rate.burst): KubeClient {
+    return new KubeClient(this.transport, this.mapper, this.impersonation, new TokenBucket(qps, burst));
   }
 
   async close(): Promise<void> {
@@ -202,7 +213,8 @@ export class KubeClient {
   }
 
   private withIdentity(req: HttpRequest): HttpRequest {
-    return this.impersonation ? { ...req, impersonate: this.impersonation } : req;
+    if (!this.impersonation && !this.limiter) return req;
+    return { ...req, ...(this.impersonation ? { impersonate: this.impersonation } : {}), ...(this.limiter ? { limiter: this.limiter } : {}) };
   }
 }
 

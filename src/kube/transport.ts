@@ -31,6 +31,8 @@ export interface HttpRequest {
   signal?: AbortSignal;
   timeoutMs?: number;
   impersonate?: Impersonation;
+  /** A client-side rate limiter of the caller's own instead of the transport's. */
+  limiter?: TokenBucket;
 }
 
 /** HTTP to the API server on an undici keep-alive pool; bodies stay raw JSON. */
@@ -41,9 +43,13 @@ export class Transport {
   private agent: Agent | undefined;
   private agentKey = '';
 
+  /** The QPS and burst this transport was configured with (for limiters of its callers). */
+  readonly rate: { qps: number; burst: number };
+
   constructor(credentials: Credentials, opts: TransportOptions = {}) {
+    this.rate = { qps: opts.qps ?? 50, burst: opts.burst ?? 300 };
     this.credentials = credentials;
-    this.limiter = new TokenBucket(opts.qps ?? 50, opts.burst ?? 300);
+    this.limiter = new TokenBucket(this.rate.qps, this.rate.burst);
     this.opts = { userAgent: opts.userAgent ?? 'eddy', connections: opts.connections ?? 0, timeoutMs: opts.timeoutMs ?? 30_000 };
   }
 
@@ -67,7 +73,7 @@ export class Transport {
   }
 
   private async send(req: HttpRequest, timeoutMs: number): Promise<Dispatcher.ResponseData> {
-    await this.limiter.acquire(req.signal);
+    await (req.limiter ?? this.limiter).acquire(req.signal);
     const auth = await this.credentials.forRequest();
     const url = new URL(this.credentials.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));

@@ -45,15 +45,25 @@ function notCurrent(observed: Observed[]): ObjectStatus[] {
     .map((o) => ({ subject: fmtObjMetadata(o.meta), status: o.result.status, message: o.result.message }));
 }
 
+/** First re-poll after this long; each later one waits twice as long, up to `intervalMs`. */
+const FIRST_POLL_MS = 100;
+
+/**
+ * Polls the objects not yet Current (those already Current are not fetched again): the first
+ * re-poll comes after 100 ms and the gap doubles up to `intervalMs`, so a Deployment the
+ * controller-manager observes within a second costs a few GETs, not a fixed 2 s.
+ */
 export async function waitForSet(ctx: ManagerContext, metas: readonly ObjMetadata[], options: Partial<WaitOptions> = {}): Promise<void> {
   const opts = { ...defaultWaitOptions(), ...options };
   if (metas.length === 0) return;
   const deadline = Date.now() + opts.timeoutMs;
   let last: Observed[] = [];
+  let pendingMetas = [...metas];
+  let gap = Math.min(FIRST_POLL_MS, opts.intervalMs);
   for (;;) {
     if (opts.signal?.aborted) throw new WaitError('Aborted', notCurrent(last), opts.signal.reason);
     try {
-      last = await mapLimit(metas, ctx.concurrency, (m) => observe(ctx, m, opts));
+      last = await mapLimit(pendingMetas, ctx.concurrency, (m) => observe(ctx, m, opts));
     } catch (err) {
       throw new WaitError('Aborted', notCurrent(last), err);
     }
@@ -64,11 +74,13 @@ export async function waitForSet(ctx: ManagerContext, metas: readonly ObjMetadat
     }
     const left = deadline - Date.now();
     if (left <= 0) throw new WaitError('Timeout', pending);
+    pendingMetas = last.filter((o) => o.result.status !== 'Current').map((o) => o.meta);
     try {
-      await sleep(Math.min(opts.intervalMs, left), undefined, opts.signal ? { signal: opts.signal } : {});
+      await sleep(Math.min(gap, left), undefined, opts.signal ? { signal: opts.signal } : {});
     } catch (err) {
       throw new WaitError('Aborted', pending, opts.signal?.reason ?? err);
     }
+    gap = Math.min(gap * 2, opts.intervalMs);
   }
 }
 

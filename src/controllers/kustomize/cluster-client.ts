@@ -38,8 +38,10 @@ export class ClusterClients {
     const ref = obj.spec.kubeConfig?.secretRef;
     const base = ref ? await this.remote(obj, ref) : this.o.base;
     const sa = obj.spec.serviceAccountName ?? this.o.defaultServiceAccount;
-    if (!sa) return base;
-    return base.impersonate({ user: `system:serviceaccount:${ns}:${sa}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'] });
+    if (!sa) return ref ? base.withOwnRateLimit() : base;
+    // As Flux (a new client per impersonated reconcile), a tenant's reconcile has a rate limit
+    // of its own rather than queueing behind every other tenant on the controller's.
+    return base.impersonate({ user: `system:serviceaccount:${ns}:${sa}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'] }).withOwnRateLimit();
   }
 
   /** The kubeconfig text and the Secret's version (clients are cached per version). */

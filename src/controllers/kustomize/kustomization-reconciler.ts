@@ -137,8 +137,8 @@ export class KustomizationReconciler implements Reconciler {
       return;
     }
     const started = performance.now();
+    // Not written until the end: an extra status write per reconcile costs more than it tells.
     markUnknown(obj, 'Healthy', Reason.Progressing, `Running health checks for revision ${revision} with a timeout of ${obj.spec.timeout ?? obj.spec.interval}`);
-    if (outcome.changed) await finish.patcher.patch(obj);
     try {
       await checkHealth(obj, outcome.manager, targets, timeoutMs, signal);
     } catch (err) {
