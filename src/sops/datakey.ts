@@ -1,13 +1,14 @@
 // Recovers a document's 32-byte data key from the first age stanza or PGP `enc` block that one
 // of the given keys opens, trying age before PGP as SOPS's default decryption order does.
-import { Decrypter, armor } from 'age-encryption';
-import * as openpgp from 'openpgp';
+// age-encryption and openpgp are imported on first use (~20 MiB of RSS each otherwise).
+import type { PrivateKey } from 'openpgp';
 import { SopsError } from './errors.ts';
 import type { SopsKeys } from './keys.ts';
 import type { KeyGroup, SopsMetadata } from './metadata.ts';
 
 async function tryAge(group: KeyGroup, identities: string[]): Promise<Buffer | undefined> {
   if (identities.length === 0) return undefined;
+  const { Decrypter, armor } = await import('age-encryption');
   const d = new Decrypter();
   for (const id of identities) d.addIdentity(id);
   for (const stanza of group.age) {
@@ -26,8 +27,9 @@ async function tryAge(group: KeyGroup, identities: string[]): Promise<Buffer | u
   return undefined;
 }
 
-async function readPgpKeys(armored: string[]): Promise<openpgp.PrivateKey[]> {
-  const out: openpgp.PrivateKey[] = [];
+async function readPgpKeys(armored: string[]): Promise<PrivateKey[]> {
+  const openpgp = await import('openpgp');
+  const out: PrivateKey[] = [];
   for (const a of armored) {
     try {
       const keys = await openpgp.readPrivateKeys({ armoredKeys: a });
@@ -46,6 +48,7 @@ async function tryPgp(group: KeyGroup, armored: string[]): Promise<Buffer | unde
   if (decryptionKeys.length === 0) return undefined;
   for (const stanza of group.pgp) {
     try {
+      const openpgp = await import('openpgp');
       const message = await openpgp.readMessage({ armoredMessage: stanza.enc });
       const result = (await openpgp.decrypt({ message, decryptionKeys, format: 'binary' })) as unknown as { data: Uint8Array };
       return Buffer.from(result.data);

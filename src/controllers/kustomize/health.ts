@@ -2,7 +2,6 @@
 // kstatus decides, CEL healthCheckExprs override it per kind. Bounded by the timeout, failing
 // fast on a failed rollout, cancelled when a new source revision arrives.
 import type { Kustomization } from '../../api/kustomize/v1/index.ts';
-import { compileHealthCheckExprs } from '../../cel/index.ts';
 import type { ObjMetadata, ResourceManager } from '../../ssa/index.ts';
 import { generic, stalling } from '../shared/errors.ts';
 import type { ObjectRef } from './inventory.ts';
@@ -20,7 +19,8 @@ export async function checkHealth(obj: Kustomization, manager: ResourceManager, 
   if (targets.length === 0) return;
   let override;
   try {
-    override = obj.spec.healthCheckExprs?.length ? compileHealthCheckExprs(obj.spec.healthCheckExprs) : undefined;
+    // CEL is loaded only for Kustomizations that use expressions.
+    override = obj.spec.healthCheckExprs?.length ? (await import('../../cel/index.ts')).compileHealthCheckExprs(obj.spec.healthCheckExprs) : undefined;
   } catch (err) {
     throw stalling(Reason.HealthCheckFailed, `invalid healthCheckExprs: ${err instanceof Error ? err.message : String(err)}`, err);
   }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Histogram } from 'prom-client';
 import type { Kustomization } from '../../api/kustomize/v1/index.ts';
 import type { EnginePool } from '../../engines/index.ts';
+import type { KubeClient } from '../../kube/client.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import type { Manager } from '../../runtime/manager/manager.ts';
@@ -40,6 +41,8 @@ export interface KustomizeSettings {
 
 export interface KustomizationReconcilerOptions {
   manager: Manager;
+  /** The controller's own client (its own rate limit, as a separate Flux controller would have). */
+  client: KubeClient;
   engine: EnginePool;
   clients: ClusterClients;
   recorder: EventRecorder;
@@ -67,25 +70,25 @@ export class KustomizationReconciler implements Reconciler {
     const cached = this.o.manager.informers.get<Kustomization>({ ref: KUSTOMIZATION_REF, ...this.o.scope }).getByKey(key);
     if (!cached) return;
     const obj = structuredClone(cached);
-    if (obj.metadata.deletionTimestamp) return finalizeKustomization(obj, { base: this.o.manager.client, clients: this.o.clients, recorder: this.o.recorder });
+    if (obj.metadata.deletionTimestamp) return finalizeKustomization(obj, { base: this.o.client, clients: this.o.clients, recorder: this.o.recorder });
     if (!hasFinalizer(obj)) await this.addFinalizer(obj);
     if (obj.spec.suspend) {
       rctx.log.info({}, 'reconciliation is suspended for this object');
       return;
     }
     const started = performance.now();
-    const patcher = new StatusPatcher(obj, statusWriter(this.o.manager.client), { fieldManager: FIELD_MANAGER, ownedConditions: [...OWNED_CONDITIONS], get: objectGetter(this.o.manager.client) });
+    const patcher = new StatusPatcher(obj, statusWriter(this.o.client), { fieldManager: FIELD_MANAGER, ownedConditions: [...OWNED_CONDITIONS], get: objectGetter(this.o.client) });
     const finish: Finish = { obj, patcher, recorder: this.o.recorder, histogram: this.o.histogram, startedAt: started, log: rctx.log };
     let source: ResolvedSource | undefined;
     try {
-      source = this.resolve(obj);
+      source = await this.resolve(obj);
       return await this.reconcileRevision(obj, source, finish, key, rctx);
     } catch (err) {
       return finishFailure(finish, asReconcileError(err, Reason.Failed), source?.artifact.revision);
     }
   }
 
-  private resolve(obj: Kustomization): ResolvedSource {
+  private async resolve(obj: Kustomization): Promise<ResolvedSource> {
     const { manager, settings } = this.o;
     const retryMs = parseDuration(obj.spec.retryInterval ?? obj.spec.interval);
     const source = resolveSource(obj, {
@@ -95,7 +98,7 @@ export class KustomizationReconciler implements Reconciler {
       noCrossNamespaceRefs: settings.noCrossNamespaceRefs,
       retryMs,
     });
-    checkDependencies(obj, source.artifact.revision, {
+    await checkDependencies(obj, source.artifact.revision, {
       get: (ns, name) => manager.informers.get<Kustomization>({ ref: KUSTOMIZATION_REF, ...this.o.scope }).getByKey(`${ns}/${name}`),
       requeueMs: settings.requeueDependencyMs,
     });
@@ -118,7 +121,7 @@ export class KustomizationReconciler implements Reconciler {
       const objects = await buildObjects({
         root, spec: obj.spec, engine: this.o.engine, allowRemoteBases: !this.o.settings.noRemoteBases, signal,
         owner: { name: obj.metadata.name ?? '', namespace: obj.metadata.namespace ?? '' },
-        keys: await decryptionKeys(this.o.manager.client, obj), vars: await postBuildVars(this.o.manager.client, obj),
+        keys: await decryptionKeys(this.o.client, obj), vars: await postBuildVars(this.o.client, obj),
       });
       const outcome: ApplyOutcome = await applyAndPrune(obj, objects, client, finish, revision);
       await this.health(obj, outcome, finish, revision, timeoutMs, signal);
@@ -151,7 +154,7 @@ export class KustomizationReconciler implements Reconciler {
   private async addFinalizer(obj: KubeObject): Promise<void> {
     const change = addFinalizer(obj);
     if (!change) return;
-    const updated = await this.o.manager.client.patch(KUSTOMIZATION_REF, obj.metadata.name ?? '', obj.metadata.namespace, change.mergePatch, { type: 'merge' });
+    const updated = await this.o.client.patch(KUSTOMIZATION_REF, obj.metadata.name ?? '', obj.metadata.namespace, change.mergePatch, { type: 'merge' });
     obj.metadata.resourceVersion = updated.metadata.resourceVersion;
   }
 }

@@ -59,10 +59,13 @@ const readinessChanged: Predicate = (e) => e.type !== 'update' || readyOf(e.old)
 const toRequest = (k: KubeObject): Request => ({ namespace: k.metadata.namespace ?? '', name: k.metadata.name ?? '' });
 
 export function setupKustomizeController(manager: Manager, s: KustomizeControllerSettings): KustomizationReconciler {
-  const recorder = new EventRecorder({ sink: eventSink(manager.client), reportingController: CONTROLLER_NAME, reportingInstance: `${CONTROLLER_NAME}-${hostname()}` });
+  // Flux runs kustomize-controller as its own process with its own --kube-api-qps budget; in one
+  // eddy process each controller set gets a limiter of its own on the shared connection pool.
+  const client = manager.client.withOwnRateLimit();
+  const recorder = new EventRecorder({ sink: eventSink(client), reportingController: CONTROLLER_NAME, reportingInstance: `${CONTROLLER_NAME}-${hostname()}` });
   const scope = { ...(s.namespace ? { namespace: s.namespace } : {}), ...(s.labelSelector ? { labelSelector: s.labelSelector } : {}) };
-  const clients = new ClusterClients({ base: manager.client, defaultServiceAccount: s.defaultServiceAccount, allowExec: s.allowKubeconfigExec });
-  const reconciler = new KustomizationReconciler({ manager, engine: s.engine, clients, recorder, histogram: reconcileDurationHistogram(s.registry), settings: s, scope });
+  const clients = new ClusterClients({ base: client, defaultServiceAccount: s.defaultServiceAccount, allowExec: s.allowKubeconfigExec });
+  const reconciler = new KustomizationReconciler({ manager, client, engine: s.engine, clients, recorder, histogram: reconcileDurationHistogram(s.registry), settings: s, scope });
   const kustomizations = () => manager.informers.get<Kustomization>({ ref: KUSTOMIZATION_REF, ...scope }, indexers);
   const users = (index: string, key: string) => kustomizations().byIndex(index, key).map(toRequest);
   const b = manager.controller('kustomization')

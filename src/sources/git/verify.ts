@@ -2,7 +2,7 @@
 // through (GitRepository spec.verify), with openpgp over the exact signed bytes of the raw
 // objects. Like Flux, every value of the verification Secret is an armored key ring, and the
 // result names the key ID (16 hex digits, upper case) of the primary key that signed.
-import { createMessage, readKeys, readSignature, verify } from 'openpgp';
+// openpgp is imported on first use: it costs ~20 MiB of RSS that unverified sources never need.
 import type { Key } from 'openpgp';
 import type { SecretData } from './auth.ts';
 import { parseCommitObject, parseTagObject } from './commit-object.ts';
@@ -34,6 +34,7 @@ export async function loadVerificationKeys(secret: SecretData): Promise<Key[]> {
   for (const [name, value] of Object.entries(secret)) {
     const armored = typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
     try {
+      const { readKeys } = await import('openpgp');
       keys.push(...(await readKeys({ armoredKeys: armored })));
     } catch (cause) {
       throw new SignatureError('InvalidKeys', `unable to read armored key ring from key '${name}'`, { cause });
@@ -82,6 +83,7 @@ async function verifyObject(obj: ParsedObject, keys: readonly Key[], what: 'comm
   }
   let signature;
   try {
+    const { readSignature } = await import('openpgp');
     signature = await readSignature({ armoredSignature: obj.signature });
   } catch (cause) {
     throw new SignatureError('InvalidSignature', `${what} signature cannot be read`, { cause });
@@ -91,6 +93,7 @@ async function verifyObject(obj: ParsedObject, keys: readonly Key[], what: 'comm
   if (candidates.length === 0) {
     throw new SignatureError('UnknownKey', `${what} is signed by key ${ids.map((id) => id.toHex().toUpperCase()).join(', ')}, which is not among the trusted keys`);
   }
+  const { createMessage, verify } = await import('openpgp');
   const message = await createMessage({ binary: new Uint8Array(obj.payload) });
   const { signatures } = await verify({ message, signature, verificationKeys: [...candidates], format: 'binary' });
   for (const sig of signatures) {
