@@ -46,6 +46,7 @@ describe('kustomize controller: readyExpr, healthCheckExprs, watched inputs, Ext
     let app = await f.waitKs('app', 'DependencyNotReady', failedWith('DependencyNotReady'));
     assert.match(cond(app, 'Ready')?.message ?? '', /dependency '.*\/dep'/);
     assert.notEqual(cond(app, 'Stalled')?.status, 'True', 'an evaluation error is retried, not stalled');
+    assert.match(cond(app, 'Ready')?.message ?? '', /readyExpr/);
 
     // Another release: still waiting (the expression is false now), and nothing was applied.
     await f.client.patch(KS, 'dep', f.ns, { metadata: { annotations: { release: 'v1' } } }, { type: 'merge' });
@@ -56,7 +57,7 @@ describe('kustomize controller: readyExpr, healthCheckExprs, watched inputs, Ext
 
     // The matching release: the dependent applies.
     await f.client.patch(KS, 'dep', f.ns, { metadata: { annotations: { release: 'v2' } } }, { type: 'merge' });
-    app = await f.waitKs('app', 'Ready', readyAt(`main@sha1:${sha}`));
+    await f.waitKs('app', 'Ready', readyAt(`main@sha1:${sha}`));
     assert.equal((await data('app', target))['v'], '1');
 
     // A readyExpr that does not compile is a configuration error: Stalled, no retry.

@@ -2,7 +2,7 @@
 // Ready=True, matches readyExpr when given, and (same source) has applied the source's current
 // revision. Not ready → DependencyNotReady, retried after --requeue-dependency.
 import type { Kustomization } from '../../api/kustomize/v1/index.ts';
-import { compileReadyExpr } from '../../cel/index.ts';
+import { CelError, compileReadyExpr } from '../../cel/index.ts';
 import { isTrue } from '../../runtime/status/conditions.ts';
 import { stalling, waiting } from '../shared/errors.ts';
 import { Reason } from './reasons.ts';
@@ -13,11 +13,25 @@ export interface DependencyLookup {
   requeueMs: number;
 }
 
-function matchesReadyExpr(obj: Kustomization, dep: Kustomization, readyExpr: string): boolean {
+/**
+ * Why the dependency is not ready according to readyExpr; undefined when it is. As in Flux, an
+ * expression that does not compile is a configuration error (Stalled, InvalidCELExpression);
+ * one that fails to evaluate (say, an annotation the dependency does not have yet) means "not
+ * ready" and is retried.
+ */
+function readyExprVerdict(obj: Kustomization, dep: Kustomization, readyExpr: string): string | undefined {
+  const depId = `${dep.metadata.namespace ?? ''}/${dep.metadata.name ?? ''}`;
+  let program;
   try {
-    return compileReadyExpr(readyExpr)({ self: obj, dep });
+    program = compileReadyExpr(readyExpr);
   } catch (err) {
-    throw stalling(Reason.DependencyNotReady, `invalid readyExpr for dependency '${dep.metadata.namespace ?? ''}/${dep.metadata.name ?? ''}': ${err instanceof Error ? err.message : String(err)}`, err);
+    throw stalling(Reason.InvalidCELExpression, `invalid readyExpr for dependency '${depId}': ${err instanceof Error ? err.message : String(err)}`, err);
+  }
+  try {
+    return program({ self: obj, dep }) ? undefined : 'not ready according to readyExpr';
+  } catch (err) {
+    if (err instanceof CelError) return `not ready according to readyExpr (${err.message})`;
+    throw err;
   }
 }
 
@@ -25,7 +39,8 @@ function notReady(obj: Kustomization, dep: Kustomization | undefined, revision: 
   if (!dep) return 'not found';
   if (dep.status?.observedGeneration !== dep.metadata.generation) return 'not ready: reconciliation in progress';
   if (!isTrue(dep, 'Ready')) return 'not ready';
-  if (readyExpr && !matchesReadyExpr(obj, dep, readyExpr)) return 'not ready according to readyExpr';
+  const verdict = readyExpr ? readyExprVerdict(obj, dep, readyExpr) : undefined;
+  if (verdict) return verdict;
   const mine = sourceKeyOf(obj);
   const theirs = sourceKeyOf(dep);
   if (mine.kind === theirs.kind && mine.namespace === theirs.namespace && mine.name === theirs.name && dep.status?.lastAppliedRevision !== revision) {
