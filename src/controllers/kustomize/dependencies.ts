@@ -12,13 +12,27 @@ export interface DependencyLookup {
   requeueMs: number;
 }
 
-/** CEL is loaded on first use (~25 MiB of RSS that Kustomizations without expressions never need). */
-async function matchesReadyExpr(obj: Kustomization, dep: Kustomization, readyExpr: string): Promise<boolean> {
+/**
+ * Why the dependency is not ready according to readyExpr; undefined when it is. As in Flux, an
+ * expression that does not compile is a configuration error (Stalled, InvalidCELExpression);
+ * one that fails to evaluate (say, an annotation the dependency does not have yet) means "not
+ * ready" and is retried.
+ */
+async function readyExprVerdict(obj: Kustomization, dep: Kustomization, readyExpr: string): Promise<string | undefined> {
+  const depId = `${dep.metadata.namespace ?? ''}/${dep.metadata.name ?? ''}`;
+  // CEL is loaded on first use (~25 MiB of RSS that Kustomizations without expressions never need).
+  const { CelError, compileReadyExpr } = await import('../../cel/index.ts');
+  let program;
   try {
-    const { compileReadyExpr } = await import('../../cel/index.ts');
-    return compileReadyExpr(readyExpr)({ self: obj, dep });
+    program = compileReadyExpr(readyExpr);
   } catch (err) {
-    throw stalling(Reason.DependencyNotReady, `invalid readyExpr for dependency '${dep.metadata.namespace ?? ''}/${dep.metadata.name ?? ''}': ${err instanceof Error ? err.message : String(err)}`, err);
+    throw stalling(Reason.InvalidCELExpression, `invalid readyExpr for dependency '${depId}': ${err instanceof Error ? err.message : String(err)}`, err);
+  }
+  try {
+    return program({ self: obj, dep }) ? undefined : 'not ready according to readyExpr';
+  } catch (err) {
+    if (err instanceof CelError) return `not ready according to readyExpr (${err.message})`;
+    throw err;
   }
 }
 
@@ -26,7 +40,8 @@ async function notReady(obj: Kustomization, dep: Kustomization | undefined, revi
   if (!dep) return 'not found';
   if (dep.status?.observedGeneration !== dep.metadata.generation) return 'not ready: reconciliation in progress';
   if (!isTrue(dep, 'Ready')) return 'not ready';
-  if (readyExpr && !(await matchesReadyExpr(obj, dep, readyExpr))) return 'not ready according to readyExpr';
+  const verdict = readyExpr ? await readyExprVerdict(obj, dep, readyExpr) : undefined;
+  if (verdict) return verdict;
   const mine = sourceKeyOf(obj);
   const theirs = sourceKeyOf(dep);
   if (mine.kind === theirs.kind && mine.namespace === theirs.namespace && mine.name === theirs.name && dep.status?.lastAppliedRevision !== revision) {

@@ -12,6 +12,7 @@ export const Reason = {
   HealthCheckFailed: 'HealthCheckFailed',
   DependencyNotReady: 'DependencyNotReady',
   AccessDenied: 'AccessDenied',
+  InvalidCELExpression: 'InvalidCELExpression',
   Progressing: 'Progressing',
   HealthSucceeded: 'Succeeded',
   DeletionFailed: 'DeletionFailed',
