@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CONTROLLER_NODE_FLAGS } from '../../src/cli/node-flags.ts';
 import { components } from '../../src/controllers/components.ts';
 import { isNotFound, type KubeClient, type KubeObject } from '../../src/kube/index.ts';
 import { freePort } from '../../test/tools/ports.ts';
@@ -61,7 +62,7 @@ export async function kustomizationSupport(client: KubeClient): Promise<string |
 async function startEddy(o: EddyOptions, names: string[]): Promise<{ child: ChildProcess; pid: number }> {
   const health = await freePort();
   const metrics = await freePort();
-  const child = spawn(process.execPath, [join(o.repo, 'bin', 'eddy.mjs'), 'run', '--kubeconfig', o.kubeconfig, '--components', names.join(','),
+  const child = spawn(process.execPath, [...CONTROLLER_NODE_FLAGS, join(o.repo, 'bin', 'eddy.mjs'), 'run', '--kubeconfig', o.kubeconfig, '--components', names.join(','),
     '--concurrent', String(o.concurrent), '--kube-api-qps', String(o.qps), '--kube-api-burst', String(o.burst),
     '--storage-addr', '127.0.0.1:0', '--storage-path', join(o.scratch, 'storage'),
     '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${metrics}`, '--log-level', 'error', '--engine-binary', o.engineBinary], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient } from '../kube/client.ts';
 import { isNotFound } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
+import { CONTROLLER_NODE_FLAGS } from '../cli/node-flags.ts';
 import { git } from './git-commands.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -69,7 +70,7 @@ export async function startControllers(p: LocalPaths, kubeconfig: string, engine
   await mkdir(p.dir, { recursive: true });
   const log = await open(p.log, 'a');
   const child = spawn(process.execPath, [
-    EDDY_BIN, 'run', '--kubeconfig', kubeconfig, '--log-encoding', 'json', '--engine-binary', engineBinary,
+    ...CONTROLLER_NODE_FLAGS, EDDY_BIN, 'run', '--kubeconfig', kubeconfig, '--log-encoding', 'json', '--engine-binary', engineBinary,
     '--storage-path', p.storage, '--storage-addr', `127.0.0.1:${ports.storage}`,
     '--health-addr', `127.0.0.1:${ports.health}`, '--metrics-addr', `127.0.0.1:${ports.metrics}`,
     '--serve-git-dir', p.repos, '--serve-git-port', String(ports.git), '--artifact-retention-ttl', '60s',

@@ -22,7 +22,7 @@ export async function checkHealth(obj: Kustomization, manager: ResourceManager, 
     // CEL is loaded only for Kustomizations that use expressions.
     override = obj.spec.healthCheckExprs?.length ? (await import('../../cel/index.ts')).compileHealthCheckExprs(obj.spec.healthCheckExprs) : undefined;
   } catch (err) {
-    throw stalling(Reason.HealthCheckFailed, `invalid healthCheckExprs: ${err instanceof Error ? err.message : String(err)}`, err);
+    throw stalling(Reason.InvalidCELExpression, `invalid healthCheckExprs: ${err instanceof Error ? err.message : String(err)}`, err);
   }
   try {
     await manager.waitForSet(targets, { timeoutMs, failFast: true, signal, ...(override ? { statusOverride: override } : {}) });
