@@ -62,7 +62,7 @@ export function setupKustomizeController(manager: Manager, s: KustomizeControlle
   // Flux runs kustomize-controller as its own process with its own --kube-api-qps budget; in one
   // eddy process each controller set gets a limiter of its own on the shared connection pool.
   const client = manager.client.withOwnRateLimit();
-  const recorder = new EventRecorder({ sink: eventSink(client), reportingController: CONTROLLER_NAME, reportingInstance: `${CONTROLLER_NAME}-${hostname()}` });
+  const recorder = new EventRecorder({ sink: eventSink(manager.client.withOwnRateLimit()), reportingController: CONTROLLER_NAME, reportingInstance: `${CONTROLLER_NAME}-${hostname()}` });
   const scope = { ...(s.namespace ? { namespace: s.namespace } : {}), ...(s.labelSelector ? { labelSelector: s.labelSelector } : {}) };
   const clients = new ClusterClients({ base: client, defaultServiceAccount: s.defaultServiceAccount, allowExec: s.allowKubeconfigExec });
   const reconciler = new KustomizationReconciler({ manager, client, engine: s.engine, clients, recorder, histogram: reconcileDurationHistogram(s.registry), settings: s, scope });

@@ -62,7 +62,10 @@ export async function setupSourceController(manager: Manager, s: SourceSettings)
     root: s.storagePath, advertisedBaseUrl: `http://${s.storageAdvAddr ?? serverAddress}`,
     retentionRecords: s.retentionRecords, retentionTtlMs: s.retentionTtlMs,
   });
-  const recorder = new EventRecorder({ sink: eventSink(manager.client), reportingController: 'source-controller', reportingInstance: `source-controller-${hostname()}` });
+  // Flux runs source-controller as its own process with its own --kube-api-qps budget, and
+  // controller-runtime's event recorder has a client of its own: the same here.
+  const client = manager.client.withOwnRateLimit();
+  const recorder = new EventRecorder({ sink: eventSink(manager.client.withOwnRateLimit()), reportingController: 'source-controller', reportingInstance: `source-controller-${hostname()}` });
   const histogram = reconcileDurationHistogram(s.registry);
   const scope = { ...(s.namespace ? { namespace: s.namespace } : {}), ...(s.labelSelector ? { labelSelector: s.labelSelector } : {}) };
   const register = <T extends SourceObject>(kind: SourceKind<T>, extra?: (b: ControllerBuilder) => void) => {
@@ -71,7 +74,7 @@ export async function setupSourceController(manager: Manager, s: SourceSettings)
       .for(kind.ref, { predicates: [or(generationChanged, annotationChanged(REQUESTED_AT))], ...scope })
       .withOptions({ concurrency: s.concurrent });
     extra?.(b);
-    b.complete(new SourceReconciler<T>({ manager, kind, storage, recorder, histogram, scope }));
+    b.complete(new SourceReconciler<T>({ manager, client, kind, storage, recorder, histogram, scope }));
   };
   // A new artifact of an included GitRepository rebuilds the repositories that include it.
   register(gitRepositoryKind as unknown as SourceKind<SourceObject>, (b) =>

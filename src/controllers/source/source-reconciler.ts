@@ -6,6 +6,7 @@ import type { Histogram } from 'prom-client';
 import type { Artifact } from '../../api/meta.ts';
 import type { ArtifactStorage, StoredFile } from '../../artifact/storage.ts';
 import { sourceIgnoreFilter } from '../../artifact/ignore.ts';
+import type { KubeClient } from '../../kube/client.ts';
 import { isNotFound } from '../../kube/errors.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
@@ -19,6 +20,7 @@ import { StatusPatcher } from '../../runtime/status/patcher.ts';
 import { parseDuration } from '../../runtime/duration.ts';
 import { ReconcileError, generic, stalling } from '../shared/errors.ts';
 import { finishReconcile } from '../shared/finish.ts';
+import { DelayedProgress } from '../shared/progress.ts';
 import { CONTINUE, runSteps, type Step } from '../shared/steps.ts';
 import { FIELD_MANAGER, SOURCE_CONDITIONS } from './conditions.ts';
 import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
@@ -34,6 +36,8 @@ export interface SourceReconcilerOptions<T extends SourceObject> {
   storage: ArtifactStorage;
   recorder: EventRecorder;
   histogram: Histogram<'kind' | 'name' | 'namespace'>;
+  /** The controller's own client (its own rate limit, as Flux's separate process); default the manager's. */
+  client?: KubeClient;
   /** The informer scope the controller watches (must match its builder's `for`). */
   scope?: { namespace?: string; labelSelector?: string };
 }
@@ -58,6 +62,10 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
     this.o = opts;
   }
 
+  private client(): KubeClient {
+    return this.o.client ?? this.o.manager.client;
+  }
+
   async reconcile(req: Request, rctx: ReconcileContext): Promise<Result | void> {
     const { manager, kind } = this.o;
     const key = req.namespace ? `${req.namespace}/${req.name}` : req.name;
@@ -73,16 +81,19 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
     }
     const startedAt = performance.now();
     const previousReady = obj.status?.['conditions'] instanceof Array ? (obj.status['conditions'] as { type: string; status: string }[]).find((c) => c.type === 'Ready')?.status : undefined;
-    const patcher = new StatusPatcher(obj, statusWriter(manager.client), { fieldManager: FIELD_MANAGER, ownedConditions: SOURCE_CONDITIONS.owned, get: objectGetter(manager.client) });
+    const client = this.client();
+    const patcher = new StatusPatcher(obj, statusWriter(client), { fieldManager: FIELD_MANAGER, ownedConditions: SOURCE_CONDITIONS.owned, get: objectGetter(client) });
     const generation = obj.metadata.generation ?? 0;
+    let progress: DelayedProgress | undefined;
     if (obj.status?.observedGeneration !== generation) {
       markReconciling(obj, 'Progressing', `reconciling new object generation (${generation})`);
-      await patcher.patch(obj);
+      progress = new DelayedProgress(() => patcher.patch(obj));
     }
     const tmp = await mkdtemp(join(tmpdir(), `eddy-${kind.storageKind}-`));
     try {
       const state: State<T> = { obj, ctx: this.fetchContext(obj, tmp, rctx.signal) };
       const outcome = await runSteps<State<T>>([this.storageStep, this.fetchStep, this.artifactStep], state, rctx.signal);
+      await progress?.settle();
       return await finishReconcile({
         obj, patcher, outcome, spec: SOURCE_CONDITIONS, recorder: this.o.recorder, successEvent: state.successEvent,
         intervalMs: parseDuration(obj.spec.interval), duration: { histogram: this.o.histogram, startedAt }, previousReady,
@@ -159,7 +170,7 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
   }
 
   private fetchContext(obj: T, tmp: string, signal: AbortSignal): FetchContext {
-    const client = this.o.manager.client;
+    const client = this.client();
     const ns = obj.metadata.namespace ?? '';
     return {
       client, signal, tmpDir: tmp, current: undefined, inputsUnchanged: false,
@@ -180,7 +191,7 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
   private async addFinalizer(obj: T): Promise<void> {
     const change = addFinalizer(obj);
     if (!change) return;
-    const updated = await this.o.manager.client.patch(this.o.kind.ref, obj.metadata.name ?? '', obj.metadata.namespace, change.mergePatch, { type: 'merge' });
+    const updated = await this.client().patch(this.o.kind.ref, obj.metadata.name ?? '', obj.metadata.namespace, change.mergePatch, { type: 'merge' });
     obj.metadata.resourceVersion = updated.metadata.resourceVersion;
   }
 
@@ -191,7 +202,7 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
     const change = removeFinalizer(obj);
     if (!change) return;
     try {
-      await this.o.manager.client.patch(this.o.kind.ref, name, namespace, change.mergePatch, { type: 'merge' });
+      await this.client().patch(this.o.kind.ref, name, namespace, change.mergePatch, { type: 'merge' });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
