@@ -3,14 +3,9 @@
 // File references would read the controller's own files and are refused; exec plugins run
 // programs and are refused unless the operator allowed them (--insecure-kubeconfig-exec).
 import { parse, stringify } from 'yaml';
+import { KubeconfigError } from './kubeconfig-error.ts';
 
-export class KubeconfigError extends Error {
-  readonly reason = 'InvalidKubeconfig';
-  constructor(message: string) {
-    super(message);
-    this.name = 'KubeconfigError';
-  }
-}
+export { KubeconfigError };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -21,7 +16,7 @@ const FILE_KEYS = ['certificate-authority', 'client-certificate', 'client-key', 
 
 function named(list: unknown, name: unknown, what: string): Obj {
   const found: unknown = Array.isArray(list) ? (list as unknown[]).find((e) => isObj(e) && e['name'] === name) : undefined;
-  if (!isObj(found) || !isObj(found[what])) throw new KubeconfigError(`kubeconfig: ${what} '${String(name)}' of the current context not found`);
+  if (!isObj(found) || !isObj(found[what])) throw new KubeconfigError('InvalidKubeconfig', `kubeconfig: ${what} '${String(name)}' of the current context not found`);
   return found[what];
 }
 
@@ -34,23 +29,23 @@ export function reduceKubeconfig(text: string, opts: { allowExec?: boolean } = {
   try {
     doc = parse(text, { maxAliasCount: 0 });
   } catch {
-    throw new KubeconfigError('kubeconfig: not valid YAML');
+    throw new KubeconfigError('InvalidKubeconfig', 'kubeconfig: not valid YAML');
   }
-  if (!isObj(doc)) throw new KubeconfigError('kubeconfig: not a mapping');
+  if (!isObj(doc)) throw new KubeconfigError('InvalidKubeconfig', 'kubeconfig: not a mapping');
   const ctxName = doc['current-context'];
   const context = named(doc['contexts'], ctxName, 'context');
   const cluster = named(doc['clusters'], context['cluster'], 'cluster');
   const user = context['user'] !== undefined ? named(doc['users'], context['user'], 'user') : {};
   for (const k of FILE_KEYS) {
-    if (cluster[k] !== undefined || user[k] !== undefined) throw new KubeconfigError(`kubeconfig: '${k}' refers to a local file, which is not allowed`);
+    if (cluster[k] !== undefined || user[k] !== undefined) throw new KubeconfigError('InvalidKubeconfig', `kubeconfig: '${k}' refers to a local file, which is not allowed`);
   }
-  if (user['auth-provider'] !== undefined) throw new KubeconfigError('kubeconfig: auth-provider plugins are not allowed');
+  if (user['auth-provider'] !== undefined) throw new KubeconfigError('InvalidKubeconfig', 'kubeconfig: auth-provider plugins are not allowed');
   const reducedUser = pick(user, USER_KEYS);
   if (user['exec'] !== undefined) {
-    if (!opts.allowExec) throw new KubeconfigError('kubeconfig: exec plugins are refused unless --insecure-kubeconfig-exec is set');
+    if (!opts.allowExec) throw new KubeconfigError('InvalidKubeconfig', 'kubeconfig: exec plugins are refused unless --insecure-kubeconfig-exec is set');
     reducedUser['exec'] = user['exec'];
   }
-  if (typeof cluster['server'] !== 'string') throw new KubeconfigError('kubeconfig: the cluster has no server');
+  if (typeof cluster['server'] !== 'string') throw new KubeconfigError('InvalidKubeconfig', 'kubeconfig: the cluster has no server');
   return stringify({
     apiVersion: 'v1', kind: 'Config', 'current-context': 'remote',
     clusters: [{ name: 'remote', cluster: pick(cluster, CLUSTER_KEYS) }],
