@@ -65,7 +65,7 @@ async function startEddy(o: EddyOptions, names: string[]): Promise<{ child: Chil
   const child = spawn(process.execPath, [...CONTROLLER_NODE_FLAGS, join(o.repo, 'bin', 'eddy.mjs'), 'run', '--kubeconfig', o.kubeconfig, '--components', names.join(','),
     '--concurrent', String(o.concurrent), '--kube-api-qps', String(o.qps), '--kube-api-burst', String(o.burst),
     '--storage-addr', '127.0.0.1:0', '--storage-path', join(o.scratch, 'storage'),
-    '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${metrics}`, '--log-level', 'error', '--engine-binary', o.engineBinary], { stdio: ['ignore', 'ignore', 'inherit'] });
+    '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${metrics}`, '--log-level', process.env['EDDY_BENCH_LOG_LEVEL'] ?? 'error', '--engine-binary', o.engineBinary], { stdio: ['ignore', process.env['EDDY_BENCH_LOG_LEVEL'] ? 'inherit' : 'ignore', 'inherit'] });
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`eddy run exited with code ${child.exitCode}`);

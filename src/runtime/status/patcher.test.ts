@@ -63,6 +63,34 @@ function sentStatus(server: FakeServer, i: number): Record<string, unknown> {
 }
 
 describe('StatusPatcher', () => {
+  it('a patch in flight while the caller keeps changing the object does not swallow those changes', async () => {
+    const obj = seed();
+    const server = new FakeServer(obj);
+    let release: () => void = () => undefined;
+    const slow: StatusWriter = {
+      patchStatus: (...args) => new Promise((resolve, reject) => {
+        release = () => void server.patchStatus(...args).then(resolve, reject);
+      }),
+    };
+    const patcher = new StatusPatcher(obj, slow, { fieldManager: 'kustomize-controller', ownedConditions: owned });
+    w.markTrue(obj, 'Reconciling', 'Progressing', 'working');
+    const progress = patcher.patch(obj);
+    // The reconcile moves on while the progress write is in flight.
+    remove(obj, 'Reconciling');
+    w.markTrue(obj, 'Ready', 'ReconciliationSucceeded', 'Applied revision: v2');
+    (obj.status as Record<string, unknown>)['lastAppliedRevision'] = 'v2';
+    release();
+    await progress;
+    const final = patcher.patch(obj, { observedGeneration: true });
+    release();
+    await final;
+    const ready = getConditions(server.obj).find((c) => c.type === 'Ready');
+    assert.equal(ready?.message, 'Applied revision: v2');
+    assert.equal(getConditions(server.obj).some((c) => c.type === 'Reconciling'), false);
+    assert.equal((server.obj.status as Record<string, unknown>)['lastAppliedRevision'], 'v2');
+    assert.equal((server.obj.status as Record<string, unknown>)['observedGeneration'], 4);
+  });
+
   it('sends nothing when status is unchanged', async () => {
     const obj = seed();
     const server = new FakeServer(obj);

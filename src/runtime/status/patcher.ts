@@ -113,14 +113,17 @@ export class StatusPatcher {
     if (opts.observedGeneration && obj.metadata.generation !== undefined) {
       obj.status = { ...statusOf(obj), observedGeneration: obj.metadata.generation };
     }
-    const fieldsPatch = createMergePatch(withoutConditions(statusOf(this.#snapshot)), withoutConditions(statusOf(obj)));
-    const conditionsChanged = JSON.stringify(this.#ownedOf(this.#snapshot)) !== JSON.stringify(this.#ownedOf(obj));
+    // What this call writes, fixed now: the caller may go on changing `obj` while the request is
+    // in flight (a progress write during a reconcile), and those changes belong to a later patch.
+    const local = structuredClone(obj);
+    const fieldsPatch = createMergePatch(withoutConditions(statusOf(this.#snapshot)), withoutConditions(statusOf(local)));
+    const conditionsChanged = JSON.stringify(this.#ownedOf(this.#snapshot)) !== JSON.stringify(this.#ownedOf(local));
     if (fieldsPatch === undefined && !conditionsChanged) return undefined;
 
     const build = (server: KubeObject): JsonObject => {
       const status: JsonObject = isPlainObject(fieldsPatch) ? { ...fieldsPatch } : {};
       if (!conditionsChanged) return { status };
-      status.conditions = this.#mergedConditions(server, obj);
+      status.conditions = this.#mergedConditions(server, local);
       // The conditions array is replaced whole, so lock on the version whose foreign conditions we kept.
       const rv = server.metadata.resourceVersion;
       return rv === undefined ? { status } : { metadata: { resourceVersion: rv }, status };
@@ -129,14 +132,14 @@ export class StatusPatcher {
     let body = build(this.#snapshot);
     let result: KubeObject;
     try {
-      result = await this.#send(obj, body);
+      result = await this.#send(local, body);
     } catch (err) {
       if (!(err instanceof StatusPatchError) || err.reason !== 'Conflict' || !this.#opts.get || !conditionsChanged) throw err;
-      const live = await this.#opts.get(this.#ref, obj.metadata.namespace, obj.metadata.name ?? '');
+      const live = await this.#opts.get(this.#ref, local.metadata.namespace, local.metadata.name ?? '');
       body = build(live);
-      result = await this.#send(obj, body);
+      result = await this.#send(local, body);
     }
-    this.#adopt(obj, body, result);
+    this.#adopt(obj, local, body, result);
     return result;
   }
 
@@ -153,11 +156,22 @@ export class StatusPatcher {
     }
   }
 
-  #adopt(obj: KubeObject, body: JsonObject, result: KubeObject): void {
+  /**
+   * The snapshot becomes what was written; `obj` takes the new resourceVersion and the foreign
+   * conditions as written, and keeps its own owned conditions (it may have moved on meanwhile).
+   */
+  #adopt(obj: KubeObject, local: KubeObject, body: JsonObject, result: KubeObject): void {
     const rv = result.metadata.resourceVersion;
-    if (rv !== undefined) obj.metadata.resourceVersion = rv;
-    const sent = isPlainObject(body.status) ? body.status.conditions : undefined;
-    if (sent !== undefined) obj.status = { ...statusOf(obj), conditions: sent };
-    this.#snapshot = structuredClone(obj);
+    if (rv !== undefined) {
+      obj.metadata.resourceVersion = rv;
+      local.metadata.resourceVersion = rv;
+    }
+    const sent = isPlainObject(body.status) ? (body.status.conditions as Condition[] | undefined) : undefined;
+    if (sent !== undefined) {
+      local.status = { ...statusOf(local), conditions: sent };
+      const foreign = sent.filter((c) => !this.#owned.has(c.type));
+      obj.status = { ...statusOf(obj), conditions: [...foreign, ...this.#ownedOf(obj)].sort(byType) };
+    }
+    this.#snapshot = structuredClone(local);
   }
 }
