@@ -46,6 +46,8 @@ export async function applyAndPrune(obj: Kustomization, objects: KubeObject[], c
   const applied = objects.map(refOf);
   const entries = applied.map(entryOf);
   const changed = changeSet.entries.some((e) => e.action === 'created' || e.action === 'configured');
+  // As kustomize-controller: the ChangeSet in the log on every apply, as an event when it changed something.
+  finish.log.info({ revision, output: changeSet.toMap() }, 'server-side apply completed');
   if (changed) await finish.recorder.record(obj, { type: 'Normal', reason: Reason.Progressing, note: changeSet.summary(), metadata: { revision } });
   (obj.status ??= {}).inventory = { entries };
   const pruned = obj.spec.prune ? await pruneStale(obj, manager, staleEntries(previous, entries), finish, revision) : undefined;
