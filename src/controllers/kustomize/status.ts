@@ -12,7 +12,6 @@ import { get, markFalse, markStalled, markTrue, remove, set } from '../../runtim
 import type { StatusPatcher } from '../../runtime/status/patcher.ts';
 import { parseDuration } from '../../runtime/duration.ts';
 import type { ReconcileError } from '../shared/errors.ts';
-import type { DelayedProgress } from '../shared/progress.ts';
 import { REQUESTED_AT } from '../shared/finish.ts';
 import type { ApplyOutcome } from './apply.ts';
 import { manifestsDigest, upsertHistory } from './history.ts';
@@ -26,8 +25,6 @@ export interface Finish {
   histogram: Histogram<'kind' | 'name' | 'namespace'>;
   startedAt: number;
   log: Logger;
-  /** A mid-reconcile progress write, settled before the final patch. */
-  progress?: DelayedProgress | undefined;
 }
 
 export const ORIGIN_REVISION_KEY = 'org.opencontainers.image.revision';
@@ -65,7 +62,6 @@ export async function finishSuccess(f: Finish, source: ResolvedSource, objects: 
     digest: manifestsDigest(objects), status: Reason.Succeeded, durationMs: ms, at: new Date(),
     metadata: { revision, ...(origin ? { originRevision: origin } : {}) },
   });
-  await f.progress?.settle();
   await f.patcher.patch(obj, { observedGeneration: true });
   const next = obj.spec.interval;
   f.log.info({ revision, changed: outcome.changed }, `Reconciliation finished in ${formatSeconds(ms)}, next run in ${next}`);
@@ -88,7 +84,6 @@ export async function finishFailure(f: Finish, err: ReconcileError, revision: st
   }
   markFalse(obj, 'Ready', err.reason, err.message);
   observe(f);
-  await f.progress?.settle();
   await f.patcher.patch(obj, { observedGeneration: err.policy === 'stalling' });
   if (err.notify) {
     f.log.error({ reason: err.reason, revision }, err.message);
