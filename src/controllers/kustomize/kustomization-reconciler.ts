@@ -13,7 +13,7 @@ import type { Manager } from '../../runtime/manager/manager.ts';
 import { objectGetter, statusWriter } from '../../runtime/manager/kube-adapters.ts';
 import type { ReconcileContext, Reconciler, Result } from '../../runtime/queue/controller.ts';
 import type { Request } from '../../runtime/queue/request.ts';
-import { markFalse, markReconciling, markTrue, markUnknown, remove } from '../../runtime/status/conditions.ts';
+import { markFalse, markReconciling, markTrue, remove } from '../../runtime/status/conditions.ts';
 import { addFinalizer, hasFinalizer } from '../../runtime/status/finalizers.ts';
 import { StatusPatcher } from '../../runtime/status/patcher.ts';
 import { parseDuration } from '../../runtime/duration.ts';
@@ -124,7 +124,7 @@ export class KustomizationReconciler implements Reconciler {
         keys: await decryptionKeys(this.o.client, obj), vars: await postBuildVars(this.o.client, obj),
       });
       const outcome: ApplyOutcome = await applyAndPrune(obj, objects, client, finish, revision);
-      await this.health(obj, outcome, finish, revision, timeoutMs, signal);
+      await this.health(obj, outcome, timeoutMs, signal);
       return await finishSuccess(finish, source, objects, outcome);
     } finally {
       if (this.inflight.get(key) === health) this.inflight.delete(key);
@@ -132,16 +132,15 @@ export class KustomizationReconciler implements Reconciler {
     }
   }
 
-  /** Healthy is Unknown while checking, True after, False on failure; absent without checks. */
-  private async health(obj: Kustomization, outcome: ApplyOutcome, finish: Finish, revision: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  /** Healthy is True after the checks pass, False when they fail, absent without checks. */
+  private async health(obj: Kustomization, outcome: ApplyOutcome, timeoutMs: number, signal: AbortSignal): Promise<void> {
     const targets = healthTargets(obj, outcome.applied);
     if (targets.length === 0) {
       remove(obj, 'Healthy');
       return;
     }
+    // Healthy is written with the outcome only: a mid-reconcile write costs a request per object.
     const started = performance.now();
-    // Not written until the end: an extra status write per reconcile costs more than it tells.
-    markUnknown(obj, 'Healthy', Reason.Progressing, `Running health checks for revision ${revision} with a timeout of ${obj.spec.timeout ?? obj.spec.interval}`);
     try {
       await checkHealth(obj, outcome.manager, targets, timeoutMs, signal);
     } catch (err) {
