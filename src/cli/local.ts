@@ -6,8 +6,9 @@ import { clusterDown } from '../cluster/lifecycle.ts';
 import { ensureEngineBinary } from '../engines/index.ts';
 import { KubeClient } from '../kube/client.ts';
 import {
-  applyAll, EXAMPLE_NAME, exampleObjects, exampleProgress, freePort, LOCAL_NAMESPACE, localPaths, seedExample, startControllers, stopControllers, waitHealthy,
+  applyAll, EXAMPLE_NAME, exampleObjects, exampleProgress, LOCAL_NAMESPACE, localPaths, seedExample, startControllers, stopControllers, waitHealthy,
 } from '../local/up.ts';
+import { freePort } from '../local/ports.ts';
 import { printNodes, startCluster } from './cluster.ts';
 import type { CliContext } from './context.ts';
 import { applyCRDs } from './install.ts';

@@ -2,22 +2,23 @@
 // the current context's server, CA, client certificate/key data, token or basic credentials.
 // File references would read the controller's own files and are refused; exec plugins run
 // programs and are refused unless the operator allowed them (--insecure-kubeconfig-exec).
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { KubeconfigError } from './kubeconfig-error.ts';
+import { parseKubeconfig } from './kubeconfig-load.ts';
 
 export { KubeconfigError };
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const CLUSTER_KEYS = ['server', 'certificate-authority-data', 'tls-server-name', 'insecure-skip-tls-verify'];
 const USER_KEYS = ['client-certificate-data', 'client-key-data', 'token', 'username', 'password'];
 const FILE_KEYS = ['certificate-authority', 'client-certificate', 'client-key', 'tokenFile'];
 
-function named(list: unknown, name: unknown, what: string): Obj {
-  const found: unknown = Array.isArray(list) ? (list as unknown[]).find((e) => isObj(e) && e['name'] === name) : undefined;
-  if (!isObj(found) || !isObj(found[what])) throw new KubeconfigError('InvalidKubeconfig', `kubeconfig: ${what} '${String(name)}' of the current context not found`);
-  return found[what];
+/** The raw entry a context names; the loader's parser does the YAML and list handling. */
+function named(entries: Map<string, Obj>, name: unknown, what: string): Obj {
+  const found = typeof name === 'string' ? entries.get(name) : undefined;
+  if (!found) throw new KubeconfigError('InvalidKubeconfig', `kubeconfig: ${what} '${String(name)}' of the current context not found`);
+  return found;
 }
 
 function pick(from: Obj, keys: readonly string[]): Obj {
@@ -25,17 +26,10 @@ function pick(from: Obj, keys: readonly string[]): Obj {
 }
 
 export function reduceKubeconfig(text: string, opts: { allowExec?: boolean } = {}): string {
-  let doc: unknown;
-  try {
-    doc = parse(text, { maxAliasCount: 0 });
-  } catch {
-    throw new KubeconfigError('InvalidKubeconfig', 'kubeconfig: not valid YAML');
-  }
-  if (!isObj(doc)) throw new KubeconfigError('InvalidKubeconfig', 'kubeconfig: not a mapping');
-  const ctxName = doc['current-context'];
-  const context = named(doc['contexts'], ctxName, 'context');
-  const cluster = named(doc['clusters'], context['cluster'], 'cluster');
-  const user = context['user'] !== undefined ? named(doc['users'], context['user'], 'user') : {};
+  const doc = parseKubeconfig(text, 'kubeconfig');
+  const context = named(doc.contexts, doc.currentContext, 'context');
+  const cluster = named(doc.clusters, context['cluster'], 'cluster');
+  const user = context['user'] !== undefined ? named(doc.users, context['user'], 'user') : {};
   for (const k of FILE_KEYS) {
     if (cluster[k] !== undefined || user[k] !== undefined) throw new KubeconfigError('InvalidKubeconfig', `kubeconfig: '${k}' refers to a local file, which is not allowed`);
   }

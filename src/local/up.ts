@@ -3,7 +3,6 @@
 // GitRepository + Kustomization reconciling it, until the Deployment is Available.
 import { spawn } from 'node:child_process';
 import { cp, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient } from '../kube/client.ts';
@@ -31,18 +30,6 @@ export function localPaths(home: string, name: string): LocalPaths {
   const dir = join(home, 'local', name);
   const repos = join(dir, 'repos');
   return { dir, repos, worktree: join(repos, EXAMPLE_NAME), log: join(dir, 'controllers.log'), pidFile: join(dir, 'controllers.pid'), storage: join(dir, 'storage') };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** A working repository (users edit and commit in it) seeded once with the example. */

@@ -98,3 +98,17 @@ export async function waitForTermination(ctx: ManagerContext, obj: KubeObject, o
     await sleep(Math.min(opts.intervalMs, left), undefined, opts.signal ? { signal: opts.signal } : {});
   }
 }
+
+/** Polls until every object is gone (NotFound); a deletionPolicy of WaitForTermination waits on this. */
+export async function waitForDeletion(ctx: ManagerContext, metas: readonly ObjMetadata[], opts: Pick<WaitOptions, 'timeoutMs' | 'intervalMs' | 'signal'>): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let pending = [...metas];
+  for (;;) {
+    const present = await mapLimit(pending, ctx.concurrency, async (m) => ((await getOrUndefined(ctx, typeRefOf(m), m.name, m.namespace || undefined, opts.signal)) ? m : undefined));
+    pending = present.filter((m): m is ObjMetadata => m !== undefined);
+    if (pending.length === 0) return;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new WaitError('Timeout', pending.map((m) => ({ subject: fmtObjMetadata(m), status: 'Terminating', message: 'still present after delete' })));
+    await sleep(Math.min(opts.intervalMs, left), undefined, opts.signal ? { signal: opts.signal } : {});
+  }
+}

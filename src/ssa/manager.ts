@@ -7,7 +7,7 @@ import type { ManagerContext, Owner } from './context.ts';
 import { apply, applyAll, applyAllStaged, type ApplyOptions } from './manager-apply.ts';
 import { deleteAll, ownerLabels, type DeleteOptions } from './manager-delete.ts';
 import { diff, type DiffOptions, type DiffResult } from './manager-diff.ts';
-import { waitForSet, type WaitOptions } from './manager-wait.ts';
+import { waitForDeletion, waitForSet, type WaitOptions } from './manager-wait.ts';
 
 export interface ResourceManagerOptions {
   client: KubeClient;
@@ -58,5 +58,10 @@ export class ResourceManager implements ManagerContext {
 
   waitForSet(objs: readonly ObjMetadata[], opts: Partial<WaitOptions>): Promise<void> {
     return waitForSet(this, objs, opts);
+  }
+
+  /** Waits until every object is gone (NotFound). */
+  waitForDeletion(objs: readonly ObjMetadata[], opts: Pick<WaitOptions, 'timeoutMs'> & Partial<Pick<WaitOptions, 'intervalMs' | 'signal'>>): Promise<void> {
+    return waitForDeletion(this, objs, { intervalMs: 500, ...opts });
   }
 }

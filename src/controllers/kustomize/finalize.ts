@@ -1,7 +1,6 @@
 // Deletion of a Kustomization: what happens to the objects it applied (spec.deletionPolicy):
 // MirrorPrune deletes them when prune is on, Delete always, WaitForTermination deletes and
 // waits until they are gone, Orphan never. Only objects still labelled as ours are deleted.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kustomization } from '../../api/kustomize/v1/index.ts';
 import { PRUNE_ANNOTATION } from '../../api/kustomize/v1/index.ts';
 import type { KubeClient } from '../../kube/client.ts';
@@ -11,7 +10,7 @@ import { removeFinalizer } from '../../runtime/status/finalizers.ts';
 import { parseDuration } from '../../runtime/duration.ts';
 import { ownerLabels, resourceManagerFor } from './apply.ts';
 import type { ClusterClients } from './cluster-client.ts';
-import { apiVersionOf, refOfEntry, type ObjectRef } from './inventory.ts';
+import { refOfEntry, type ObjectRef } from './inventory.ts';
 import { KUSTOMIZATION_REF } from './reasons.ts';
 import { Reason } from './reasons.ts';
 
@@ -34,30 +33,14 @@ function shouldDelete(obj: Kustomization): boolean {
   }
 }
 
-async function waitGone(client: KubeClient, refs: ObjectRef[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (const r of refs) {
-    for (;;) {
-      try {
-        await client.get({ apiVersion: apiVersionOf(r), kind: r.kind }, r.name, r.namespace || undefined);
-      } catch (err) {
-        if (isNotFound(err)) break;
-        throw err;
-      }
-      if (Date.now() > deadline) throw new Error(`timeout waiting for ${r.kind}/${r.namespace ? `${r.namespace}/` : ''}${r.name} to terminate`);
-      await sleep(500);
-    }
-  }
-}
-
 export async function finalizeKustomization(obj: Kustomization, deps: FinalizeDeps): Promise<void> {
   const refs = (obj.status?.inventory?.entries ?? []).map(refOfEntry).filter((r): r is ObjectRef => r !== undefined);
   if (refs.length > 0 && shouldDelete(obj)) {
     try {
-      const client = await deps.clients.forKustomization(obj);
-      const changes = await resourceManagerFor(obj, client).deleteAll(refs, { inclusions: ownerLabels(obj), exclusions: { [PRUNE_ANNOTATION]: 'disabled' } });
+      const manager = resourceManagerFor(obj, await deps.clients.forKustomization(obj));
+      const changes = await manager.deleteAll(refs, { inclusions: ownerLabels(obj), exclusions: { [PRUNE_ANNOTATION]: 'disabled' } });
       if (changes.entries.length > 0) await deps.recorder.record(obj, { type: 'Normal', reason: 'Progressing', note: changes.summary() });
-      if (obj.spec.deletionPolicy === 'WaitForTermination') await waitGone(client, refs, parseDuration(obj.spec.timeout ?? obj.spec.interval));
+      if (obj.spec.deletionPolicy === 'WaitForTermination') await manager.waitForDeletion(refs, { timeoutMs: parseDuration(obj.spec.timeout ?? obj.spec.interval) });
     } catch (err) {
       // Keeping the finalizer would block the namespace forever on, e.g., a deleted service
       // account; say what was left behind instead.

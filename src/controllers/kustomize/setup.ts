@@ -13,6 +13,7 @@ import { annotationChanged, generationChanged, or, type Predicate } from '../../
 import { reconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
 import type { Request } from '../../runtime/queue/request.ts';
 import { REQUESTED_AT } from '../shared/finish.ts';
+import { artifactChanged } from '../shared/predicates.ts';
 import { ClusterClients } from './cluster-client.ts';
 import { KustomizationReconciler, type KustomizeSettings } from './kustomization-reconciler.ts';
 import { CONTROLLER_NAME, KUSTOMIZATION_REF } from './reasons.ts';
@@ -48,8 +49,6 @@ const indexers = {
   },
 };
 
-const revisionOf = (o: KubeObject) => (o['status'] as { artifact?: { revision?: string } } | undefined)?.artifact?.revision;
-const artifactChanged: Predicate = (e) => e.type === 'create' ? revisionOf(e.object) !== undefined : e.type === 'update' && revisionOf(e.old) !== revisionOf(e.object);
 const readyOf = (o: KubeObject) => {
   const s = o['status'] as Kustomization['status'];
   return `${s?.conditions?.find((c) => c.type === 'Ready')?.status ?? ''}|${s?.lastAppliedRevision ?? ''}|${s?.observedGeneration ?? ''}`;

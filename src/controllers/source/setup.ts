@@ -9,12 +9,11 @@ import type { Manager } from '../../runtime/manager/manager.ts';
 import { annotationChanged, generationChanged, or } from '../../runtime/manager/predicates.ts';
 import { reconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
 import { REQUESTED_AT } from '../shared/finish.ts';
+import { artifactChanged } from '../shared/predicates.ts';
 import { bucketKind } from './bucket.ts';
 import { gitRepositoryKind, includersOf } from './gitrepository.ts';
 import type { GitRepository } from '../../api/source/v1/gitrepository.ts';
 import type { ControllerBuilder } from '../../runtime/manager/builder.ts';
-import type { Predicate } from '../../runtime/manager/predicates.ts';
-import type { KubeObject } from '../../kube/types.ts';
 import { ociRepositoryKind } from './ocirepository.ts';
 import { SourceReconciler, type SourceObject } from './source-reconciler.ts';
 import type { SourceKind } from './source-kind.ts';
@@ -33,8 +32,6 @@ export interface SourceSettings {
   labelSelector?: string;
 }
 
-const revisionOf = (o: KubeObject) => (o['status'] as { artifact?: { revision?: string } } | undefined)?.artifact?.revision;
-const artifactChanged: Predicate = (e) => e.type !== 'update' || revisionOf(e.old) !== revisionOf(e.object);
 
 export interface SourceController {
   storage: ArtifactStorage;
