@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what eddy needs on a fresh machine of this kind; idempotent and quiet when nothing is missing.
-#   setup.sh        npm packages + Go check (enough for `eddy up`)
+#   setup.sh        npm packages, Go check, git (enough for `eddy up`)
 #   setup.sh test   also the Debian packages and tools the test servers use
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,13 @@ fi
 # Go builds the local control plane; k8s.io/kubernetes 1.36 needs Go >= 1.26.
 if ! command -v go >/dev/null 2>&1; then
   log "error: Go is not installed; install Go 1.26 or newer (Debian: apt-get install golang-go)"; exit 1
+fi
+
+# git: the source controller and the local default's example repository (git http-backend).
+if ! command -v git >/dev/null 2>&1; then
+  log "installing git (apt-get)"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git ca-certificates >&2
 fi
 
 if [ "${1:-}" = test ]; then
