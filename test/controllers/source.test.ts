@@ -5,13 +5,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Registry } from 'prom-client';
 import { fetchArtifact } from '../../src/artifact/fetch.ts';
-import type { ArtifactStorage } from '../../src/artifact/storage.ts';
-import { applyCRDs } from '../../src/cli/install.ts';
-import { setupSourceController } from '../../src/controllers/source/setup.ts';
-import { KubeClient, isNotFound, type KubeObject } from '../../src/kube/index.ts';
-import { Manager } from '../../src/runtime/index.ts';
+import { isNotFound } from '../../src/kube/index.ts';
 import { startGitHttpServer, type GitHttpServer } from '../servers/git-http.ts';
 import { startGitSshServer } from '../servers/git-ssh.ts';
 import { bareGit, writeObject } from '../sources/git/helpers.ts';
@@ -21,67 +16,39 @@ import { startS3Server } from '../servers/s3.ts';
 import { commitFiles } from '../tools/git-repo.ts';
 import { pushArtifact } from '../tools/oci-push.ts';
 import { eventually } from '../tools/eventually.ts';
-import { createNamespace, kubectl, testCluster } from '../cluster/harness.ts';
-
-const V1 = 'source.toolkit.fluxcd.io/v1';
-type Cond = { type: string; status: string; reason: string; message: string };
-type Src = KubeObject & { status?: { conditions?: Cond[]; artifact?: { url: string; revision: string; digest: string; lastUpdateTime: string }; lastHandledReconcileAt?: string; observedGeneration?: number } };
-
-const cond = (o: Src | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
+import { kubectl } from '../cluster/harness.ts';
+import { V1, cond, startSourceEnv, type SourceEnv, type SourceKindName, type Src } from './source-harness.ts';
 
 describe('source controller', () => {
-  let ns: Awaited<ReturnType<typeof createNamespace>>;
-  let client: KubeClient;
-  let storage: ArtifactStorage;
-  let storageDir: string;
+  let env: SourceEnv;
   let git: GitHttpServer;
-  const stop = new AbortController();
-  let running: Promise<unknown>;
   const stops: (() => Promise<void>)[] = [];
 
-  const get = (kind: string, name: string) => client.get<Src>({ apiVersion: V1, kind }, name, ns.name);
-  const readyWith = (kind: string, name: string, test: (o: Src) => boolean, what: string) =>
-    eventually(`${kind}/${name} ${what}`, async () => {
-      const o = await get(kind, name);
-      return test(o) ? o : undefined;
-    }, 60_000);
-  const secret = (name: string, data: Record<string, string>) =>
-    client.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns.name }, stringData: data }, { fieldManager: 'test', force: true });
-  const requestReconcile = (kind: string, name: string, at: string) =>
-    client.patch({ apiVersion: V1, kind }, name, ns.name, { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': at } } }, { type: 'merge' });
+  const get = (kind: SourceKindName, name: string) => env.get(kind, name);
+  const readyWith = (kind: SourceKindName, name: string, test: (o: Src) => boolean, what: string) => env.waitFor(kind, name, test, what);
+  const secret = (name: string, data: Record<string, string>) => env.secret(name, data);
+  const requestReconcile = (kind: SourceKindName, name: string, at: string) => env.requestReconcile(kind, name, at);
 
   before(async () => {
-    ns = await createNamespace('source');
-    client = KubeClient.fromKubeconfig({ kubeconfig: testCluster().kubeconfig });
-    await applyCRDs(client, { timeoutMs: 60_000 });
-    storageDir = await mkdtemp(join(tmpdir(), 'eddy-storage-'));
-    const manager = new Manager({ client, registry: new Registry(), controllerDefaults: { minRetryDelayMs: 200, maxRetryDelayMs: 2_000 } });
-    ({ storage } = await setupSourceController(manager, {
-      storagePath: storageDir, storageAddr: '127.0.0.1:0', retentionRecords: 2, retentionTtlMs: 0, concurrent: 2, registry: new Registry(), namespace: ns.name,
-    }));
-    running = manager.start(stop.signal);
+    env = await startSourceEnv('source');
     git = await startGitHttpServer({ auth: { type: 'basic', username: 'flux', password: 's3cret' } });
     stops.push(() => git.stop());
   });
   after(async () => {
-    stop.abort();
-    await running;
     for (const s of stops) await s();
-    await client.close();
-    await ns.remove();
-    await rm(storageDir, { recursive: true, force: true });
+    await env.close();
   });
 
   it('GitRepository: artifact with ignore rules, new commits, no fetch when unchanged, auth failure and recovery, GC on delete', async () => {
     const url = await git.createRepo('app');
     const first = await commitFiles(url, { branch: 'main', config: git.gitConfig, files: { 'deploy/app.yaml': 'kind: ConfigMap\n', '.github/workflows/ci.yaml': 'on: push\n', 'README.md': '# app\n' } });
     await secret('git-auth', { username: 'flux', password: 's3cret' });
-    await client.create({ apiVersion: V1, kind: 'GitRepository', metadata: { name: 'app', namespace: ns.name }, spec: { url, interval: '10m', ref: { branch: 'main' }, secretRef: { name: 'git-auth' } } });
+    await env.client.create({ apiVersion: V1, kind: 'GitRepository', metadata: { name: 'app', namespace: env.ns }, spec: { url, interval: '10m', ref: { branch: 'main' }, secretRef: { name: 'git-auth' } } });
     let repo = await readyWith('GitRepository', 'app', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
     assert.equal(repo.status?.artifact?.revision, `main@sha1:${first}`);
     assert.equal(cond(repo, 'ArtifactInStorage')?.reason, 'Succeeded');
     assert.equal(repo.status?.observedGeneration, 1);
-    await kubectl(['wait', '--for=condition=Ready', 'gitrepository/app', '-n', ns.name, '--timeout=10s']);
+    await kubectl(['wait', '--for=condition=Ready', 'gitrepository/app', '-n', env.ns, '--timeout=10s']);
 
     // A consumer downloads and verifies the artifact; default exclusions dropped .github/.
     const dest = await mkdtemp(join(tmpdir(), 'eddy-consumer-'));
@@ -119,8 +86,7 @@ describe('source controller', () => {
     repo = await readyWith('GitRepository', 'app', (o) => cond(o, 'Ready')?.status === 'True' && !cond(o, 'FetchFailed'), 'recovered');
     // Events: the new revisions, the failure, the recovery; none for the unchanged reconcile.
     const events = await eventually('the recovery event', async () => {
-      const list = await client.list({ apiVersion: 'events.k8s.io/v1', kind: 'Event' }, { namespace: ns.name });
-      const ours = list.items.filter((e) => (e['regarding'] as { name?: string; kind?: string }).kind === 'GitRepository').map((e) => `${String(e['type'])}/${String(e['reason'])}`);
+      const ours = (await env.events('GitRepository')).map((e) => `${e.type}/${e.reason}`);
       return ours.includes('Normal/Succeeded') ? ours : undefined;
     });
     assert.deepEqual([...new Set(events)].sort(), ['Normal/NewArtifact', 'Normal/Succeeded', 'Warning/AuthenticationFailed']);
@@ -128,10 +94,10 @@ describe('source controller', () => {
     // Deletion removes the stored artifacts.
     const path = repo.status?.artifact;
     assert.ok(path);
-    await client.delete({ apiVersion: V1, kind: 'GitRepository' }, 'app', ns.name);
+    await env.client.delete({ apiVersion: V1, kind: 'GitRepository' }, 'app', env.ns);
     await eventually('GitRepository deleted', async () => (await get('GitRepository', 'app').then(() => false, (e: unknown) => isNotFound(e))) || undefined);
-    assert.equal(await storage.exists({ path: `gitrepository/${ns.name}/app/x` }), false);
-    await assert.rejects(readdir(join(storageDir, 'gitrepository', ns.name, 'app')), { code: 'ENOENT' });
+    assert.equal(await env.storage.exists({ path: `gitrepository/${env.ns}/app/x` }), false);
+    await assert.rejects(readdir(join(env.storageDir, 'gitrepository', env.ns, 'app')), { code: 'ENOENT' });
   });
 
   it('GitRepository include: another repository\'s artifact at toPath, rebuilt when it changes; a missing one is IncludeUnavailable', async () => {
@@ -141,8 +107,8 @@ describe('source controller', () => {
     const appUrl = await git.createRepo('app2');
     await commitFiles(appUrl, { branch: 'main', config: git.gitConfig, files: { 'app.yaml': 'kind: ConfigMap\n' } });
     const spec = (url: string) => ({ url, interval: '10m', ref: { branch: 'main' }, secretRef: { name: 'git-auth' } });
-    await client.create({ apiVersion: V1, kind: 'GitRepository', metadata: { name: 'lib', namespace: ns.name }, spec: spec(libUrl) });
-    await client.create({ apiVersion: V1, kind: 'GitRepository', metadata: { name: 'app2', namespace: ns.name }, spec: { ...spec(appUrl), include: [{ repository: { name: 'lib' }, fromPath: 'lib', toPath: 'vendor/lib' }] } });
+    await env.client.create({ apiVersion: V1, kind: 'GitRepository', metadata: { name: 'lib', namespace: env.ns }, spec: spec(libUrl) });
+    await env.client.create({ apiVersion: V1, kind: 'GitRepository', metadata: { name: 'app2', namespace: env.ns }, spec: { ...spec(appUrl), include: [{ repository: { name: 'lib' }, fromPath: 'lib', toPath: 'vendor/lib' }] } });
     const files = async (o: Src) => {
       const dest = await mkdtemp(join(tmpdir(), 'eddy-include-'));
       stops.push(() => rm(dest, { recursive: true, force: true }));
@@ -161,7 +127,7 @@ describe('source controller', () => {
     app = await readyWith('GitRepository', 'app2', (o) => o.status?.artifact?.digest !== before && cond(o, 'Ready')?.status === 'True', 'rebuilt with the new include');
     assert.deepEqual(await files(app), ['app.yaml', 'vendor', 'vendor/lib', 'vendor/lib/a.yaml', 'vendor/lib/b.yaml']);
 
-    await client.create({ apiVersion: V1, kind: 'GitRepository', metadata: { name: 'app3', namespace: ns.name }, spec: { ...spec(appUrl), include: [{ repository: { name: 'missing' } }] } });
+    await env.client.create({ apiVersion: V1, kind: 'GitRepository', metadata: { name: 'app3', namespace: env.ns }, spec: { ...spec(appUrl), include: [{ repository: { name: 'missing' } }] } });
     const waiting = await readyWith('GitRepository', 'app3', (o) => cond(o, 'IncludeUnavailable')?.status === 'True', 'IncludeUnavailable');
     assert.equal(cond(waiting, 'Ready')?.status, 'False');
     assert.equal(cond(waiting, 'Ready')?.reason, 'NoArtifact');
@@ -181,8 +147,8 @@ describe('source controller', () => {
     await secret('ssh-auth', { identity: ssh.clientKeys.ed25519.privateKey, known_hosts: ssh.knownHosts });
     await secret('ssh-wrong-host', { identity: ssh.clientKeys.ed25519.privateKey, known_hosts: ssh.knownHosts.replace(/AAAA[A-Za-z0-9+/=]+/g, (k) => k.slice(0, 20) + 'x'.repeat(Math.max(0, k.length - 20))) });
     await secret('pgp', { 'trusted.asc': trusted.armoredPublicKey });
-    const repo = (name: string, branch: string, secretName: string) => client.create({
-      apiVersion: V1, kind: 'GitRepository', metadata: { name, namespace: ns.name },
+    const repo = (name: string, branch: string, secretName: string) => env.client.create({
+      apiVersion: V1, kind: 'GitRepository', metadata: { name, namespace: env.ns },
       spec: { url, interval: '10m', ref: { branch }, secretRef: { name: secretName }, verify: { mode: 'HEAD', secretRef: { name: 'pgp' } } },
     });
     await repo('signed', 'main', 'ssh-auth');
@@ -206,8 +172,8 @@ describe('source controller', () => {
       registryUrl: registry.url, repository: 'manifests/app', tag: 'v1.0.0', files: { 'app.yaml': 'kind: ConfigMap\n' },
       source: 'https://example.com/app.git', revision: 'main@sha1:0123456789abcdef0123456789abcdef01234567',
     });
-    await client.create({
-      apiVersion: V1, kind: 'OCIRepository', metadata: { name: 'app', namespace: ns.name },
+    await env.client.create({
+      apiVersion: V1, kind: 'OCIRepository', metadata: { name: 'app', namespace: env.ns },
       spec: { url: `oci://${registry.host}/manifests/app`, interval: '10m', insecure: true, ref: { semver: '>=1.0.0' } },
     });
     const repo = await readyWith('OCIRepository', 'app', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
@@ -222,8 +188,8 @@ describe('source controller', () => {
     await s3.createBucket('app');
     await s3.putObject('app', 'deploy/app.yaml', 'kind: ConfigMap\n');
     await secret('s3-auth', { accesskey: s3.credentials.accessKeyId, secretkey: s3.credentials.secretAccessKey });
-    await client.create({
-      apiVersion: V1, kind: 'Bucket', metadata: { name: 'app', namespace: ns.name },
+    await env.client.create({
+      apiVersion: V1, kind: 'Bucket', metadata: { name: 'app', namespace: env.ns },
       spec: { bucketName: 'app', endpoint: new URL(s3.endpoint).host, insecure: true, interval: '10m', secretRef: { name: 's3-auth' } },
     });
     const first = await readyWith('Bucket', 'app', (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
