@@ -87,7 +87,7 @@ export async function startSourceEnv(prefix: string, opts: SourceEnvOptions = {}
           const r = e['regarding'] as { name?: string; kind?: string };
           return r.kind === kind && (name === undefined || r.name === name);
         })
-        .map((e) => ({ type: String(e['type']), reason: String(e['reason']), note: String(e['note'] ?? '') }));
+        .map((e) => ({ type: String(e['type']), reason: String(e['reason']), note: typeof e['note'] === 'string' ? e['note'] : '' }));
     },
     async artifactFiles(artifact) {
       if (!artifact) throw new Error('no artifact');
