@@ -72,12 +72,14 @@ describe('source controller', () => {
     assert.ok(upload.length <= 1, `only ls-refs, no fetch (${upload.length} upload-pack POSTs)`);
     assert.equal(repo.status?.artifact?.revision, `main@sha1:${second}`);
 
-    // Wrong credentials: FetchFailed/AuthenticationFailed, the last artifact stays served.
+    // Wrong credentials: FetchFailed/GitOperationFailed (Flux keeps AuthenticationFailed for an
+    // unusable Secret), the last artifact stays served.
     await secret('git-auth', { username: 'flux', password: 'wrong' });
     await requestReconcile('GitRepository', 'app', 'r3');
     repo = await readyWith('GitRepository', 'app', (o) => cond(o, 'Ready')?.status === 'False', 'failing');
-    assert.equal(cond(repo, 'FetchFailed')?.reason, 'AuthenticationFailed');
-    assert.equal(cond(repo, 'Ready')?.reason, 'AuthenticationFailed');
+    assert.equal(cond(repo, 'FetchFailed')?.reason, 'GitOperationFailed');
+    assert.equal(cond(repo, 'Ready')?.reason, 'GitOperationFailed');
+    assert.match(cond(repo, 'Ready')?.message ?? '', /^failed to checkout and determine revision: .*authentication/i);
     assert.doesNotMatch(JSON.stringify(repo.status), /wrong|s3cret/, 'no credentials in status');
     const served = await fetch(repo.status?.artifact?.url ?? '');
     assert.equal(served.status, 200);
@@ -89,7 +91,7 @@ describe('source controller', () => {
       const ours = (await env.events('GitRepository')).map((e) => `${e.type}/${e.reason}`);
       return ours.includes('Normal/Succeeded') ? ours : undefined;
     });
-    assert.deepEqual([...new Set(events)].sort(), ['Normal/NewArtifact', 'Normal/Succeeded', 'Warning/AuthenticationFailed']);
+    assert.deepEqual([...new Set(events)].sort(), ['Normal/NewArtifact', 'Normal/Succeeded', 'Warning/GitOperationFailed']);
 
     // Deletion removes the stored artifacts.
     const path = repo.status?.artifact;
@@ -161,7 +163,7 @@ describe('source controller', () => {
     assert.equal(cond(foreign, 'Ready')?.status, 'False');
     assert.equal(foreign.status?.artifact, undefined, 'no artifact from an unverified commit');
     const host = await readyWith('GitRepository', 'wrong-host', (o) => cond(o, 'FetchFailed')?.status === 'True', 'host key refused');
-    assert.equal(cond(host, 'FetchFailed')?.reason, 'AuthenticationFailed');
+    assert.equal(cond(host, 'FetchFailed')?.reason, 'GitOperationFailed');
     assert.match(cond(host, 'FetchFailed')?.message ?? '', /host key/i);
   });
 

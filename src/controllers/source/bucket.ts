@@ -6,11 +6,14 @@ import { FetchError, type FetchContext, type FetchResult, type SourceKind } from
 
 const MAX_BUCKET_BYTES = 1024 * 1024 * 1024;
 
+/**
+ * Flux's reasons: every failure of the bucket calls — credentials the server refuses included —
+ * is BucketOperationFailed; AuthenticationFailed is kept for an unusable Secret (read before).
+ */
 function fetchError(err: unknown): FetchError {
   if (err instanceof FetchError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof BucketError && err.reason === 'AuthenticationFailed') return new FetchError('AuthenticationFailed', message, { cause: err });
-  return new FetchError('BucketOperationFailed', message, { cause: err });
+  return new FetchError('BucketOperationFailed', message, { cause: err, stalling: err instanceof BucketError && err.reason === 'InvalidEndpoint' });
 }
 
 async function clientFor(obj: Bucket, ctx: FetchContext): Promise<BucketClient> {
@@ -29,7 +32,7 @@ async function clientFor(obj: Bucket, ctx: FetchContext): Promise<BucketClient> 
 async function fetchBucket(obj: Bucket, ctx: FetchContext): Promise<FetchResult> {
   const { spec } = obj;
   if ((spec.provider ?? 'generic') !== 'generic') throw new FetchError('BucketOperationFailed', `provider ${spec.provider ?? ''} is not supported yet: only generic`, { stalling: true });
-  const client = await clientFor(obj, ctx);
+  const client = await clientFor(obj, ctx).catch((err: unknown) => Promise.reject(fetchError(err)));
   try {
     // Listing gives the revision (a digest of key → ETag): unchanged objects are not downloaded.
     const index = await client.fetchIndex({ ...(spec.prefix ? { prefix: spec.prefix } : {}), ...(spec.ignore ? { ignore: spec.ignore } : {}) });

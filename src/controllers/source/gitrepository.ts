@@ -7,31 +7,58 @@ import { ReconcileError, generic } from '../shared/errors.ts';
 import { applyIncludes, includesUnchanged, resolveIncludes } from './include.ts';
 import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
 
-const AUTH_REASONS = new Set(['AuthenticationFailed', 'InvalidSecret', 'MissingKnownHosts', 'HostKeyVerificationFailed', 'TlsVerificationFailed']);
+/** The Secret itself is unusable: Flux reports these before contacting the server. */
+const SECRET_REASONS = new Set(['InvalidSecret', 'MissingKnownHosts']);
 
-/** Flux's reasons: credential problems are AuthenticationFailed, everything else GitOperationFailed. */
-function fetchError(err: unknown): FetchError {
+/** A plain-words lead for git's stderr, which rarely says it plainly (a refused token reads "could not read Username"). */
+const HINTS: Readonly<Record<string, string>> = {
+  AuthenticationFailed: 'authentication failed',
+  HostKeyVerificationFailed: 'SSH host key verification failed',
+  TlsVerificationFailed: 'TLS certificate verification failed',
+  Unreachable: 'remote unreachable',
+  RepositoryNotFound: 'repository not found',
+  RefNotFound: 'reference not found',
+  Timeout: 'timed out',
+};
+
+/**
+ * Flux's reasons: a bad URL stalls (URLInvalid); an unusable Secret is AuthenticationFailed;
+ * everything the server or the transport refuses — credentials included, as go-git reports them
+ * from the clone — is GitOperationFailed, "failed to checkout and determine revision: …".
+ */
+export function gitFetchError(err: unknown): FetchError {
   if (err instanceof FetchError) return err;
-  if (!isGitError(err)) return new FetchError('GitOperationFailed', err instanceof Error ? err.message : String(err), { cause: err });
+  const message = err instanceof Error ? err.message : String(err);
+  if (!isGitError(err)) return new FetchError('GitOperationFailed', `failed to checkout and determine revision: ${message}`, { cause: err });
   const e: GitError = err;
-  const reason = AUTH_REASONS.has(e.reason) ? 'AuthenticationFailed' : 'GitOperationFailed';
-  return new FetchError(reason, e.message, { cause: err, stalling: e.reason === 'InvalidUrl' });
+  if (e.reason === 'InvalidUrl') return new FetchError('URLInvalid', `failed to parse url: ${message}`, { cause: err, stalling: true });
+  if (SECRET_REASONS.has(e.reason)) return new FetchError('AuthenticationFailed', `failed to configure authentication options: ${message}`, { cause: err });
+  const hint = HINTS[e.reason];
+  return new FetchError('GitOperationFailed', `failed to checkout and determine revision: ${hint ? `${hint}: ` : ''}${message}`, { cause: err });
+}
+
+function remoteAuth(spec: GitRepository['spec'], secret: Record<string, string> | undefined, proxy: Record<string, string> | undefined): ReturnType<typeof authFromSecret> {
+  try {
+    return authFromSecret(spec.url, secret, proxy);
+  } catch (err) {
+    throw gitFetchError(err);
+  }
 }
 
 async function fetchGit(obj: GitRepository, ctx: FetchContext): Promise<FetchResult> {
   const { spec } = obj;
   const secret = spec.secretRef ? await ctx.secret(spec.secretRef.name) : undefined;
   const proxy = spec.proxySecretRef ? await ctx.secret(spec.proxySecretRef.name) : undefined;
-  const remote = { url: spec.url, auth: authFromSecret(spec.url, secret, proxy), timeoutMs: ctx.timeoutMs, signal: ctx.signal, ...(spec.ref ? { ref: spec.ref } : {}) };
+  const remote = { url: spec.url, auth: remoteAuth(spec, secret, proxy), timeoutMs: ctx.timeoutMs, signal: ctx.signal, ...(spec.ref ? { ref: spec.ref } : {}) };
   // ls-remote first: an unchanged remote costs one round trip and no fetch.
-  const resolved = await resolveRemote(remote).catch((err: unknown) => Promise.reject(fetchError(err)));
+  const resolved = await resolveRemote(remote).catch((err: unknown) => Promise.reject(gitFetchError(err)));
   const includes = await resolveIncludes(obj, ctx);
   if (ctx.inputsUnchanged && ctx.current?.revision === resolved.revision && verifiedAlready(obj) && includesUnchanged(obj, includes)) {
     return { kind: 'unchanged', revision: resolved.revision };
   }
   const dir = join(ctx.tmpDir, 'checkout');
   const result = await checkout({ ...remote, dir, recurseSubmodules: spec.recurseSubmodules ?? false, ...(spec.sparseCheckout ? { sparseCheckout: spec.sparseCheckout } : {}) })
-    .catch((err: unknown) => Promise.reject(fetchError(err)));
+    .catch((err: unknown) => Promise.reject(gitFetchError(err)));
   await verify(obj, result, ctx);
   await applyIncludes(obj, includes, dir, ctx).catch((err: unknown) => {
     if (err instanceof ReconcileError) throw err;
