@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { extractTarGz } from '../../artifact/extract.ts';
 import { API_VERSION } from '../../api/source/v1/group.ts';
 import type { OCIRepository } from '../../api/source/v1/ocirepository.ts';
-import { Registry, credentialsFromDockerConfig, isOciError, parseOciUrl, pullArtifact, resolveRevision } from '../../sources/oci/index.ts';
-import { markTrue, remove } from '../../runtime/status/conditions.ts';
+import { Registry, credentialsFromDockerConfig, isOciError, parseOciUrl, pullArtifact, resolveRef, resolveRevision, verifyCosign, type ResolvedRevision } from '../../sources/oci/index.ts';
+import { get, markFalse, markTrue, remove } from '../../runtime/status/conditions.ts';
+import { generic } from '../shared/errors.ts';
 import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
 
 const MAX_LAYER_BYTES = 512 * 1024 * 1024;
@@ -12,12 +13,19 @@ const MAX_UNTAR_BYTES = 1024 * 1024 * 1024;
 const SOURCE_ANNOTATION = 'org.opencontainers.image.source';
 const REVISION_ANNOTATION = 'org.opencontainers.image.revision';
 
-function fetchError(err: unknown): FetchError {
+/**
+ * Flux's reasons: an unusable Secret or TLS setting is AuthenticationFailed (before any call); a
+ * bad URL stalls (URLInvalid); listing tags for a semver ref is ReadOperationFailed; resolving
+ * the digest or pulling — a refused credential included — is OCIArtifactPullFailed.
+ */
+export function ociFetchError(err: unknown, stage: 'config' | 'tag' | 'pull'): FetchError {
   if (err instanceof FetchError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (isOciError(err, 'Unauthorized') || isOciError(err, 'Forbidden') || isOciError(err, 'InvalidCredentials')) return new FetchError('AuthenticationFailed', message, { cause: err });
-  if (isOciError(err, 'InvalidUrl')) return new FetchError('URLInvalid', message, { cause: err, stalling: true });
-  return new FetchError('OCIArtifactPullFailed', message, { cause: err });
+  const stalling = isOciError(err) && err.stalling;
+  if (isOciError(err, 'InvalidUrl')) return new FetchError('URLInvalid', `URL validation failed: ${message}`, { cause: err, stalling: true });
+  if (stage === 'config' || isOciError(err, 'InvalidCredentials')) return new FetchError('AuthenticationFailed', `failed to get credential: ${message}`, { cause: err, stalling });
+  if (stage === 'tag') return new FetchError('ReadOperationFailed', `failed to determine the artifact tag: ${message}`, { cause: err, stalling });
+  return new FetchError('OCIArtifactPullFailed', `failed to pull artifact: ${message}`, { cause: err, stalling });
 }
 
 async function registryFor(obj: OCIRepository, ctx: FetchContext): Promise<Registry> {
@@ -34,27 +42,52 @@ async function registryFor(obj: OCIRepository, ctx: FetchContext): Promise<Regis
   });
 }
 
+/** A verified revision is verified again only when it changed, the spec changed or it failed before (Flux). */
+function needsVerification(obj: OCIRepository, revision: string, ctx: FetchContext): boolean {
+  const verified = get(obj, 'SourceVerified');
+  return ctx.current?.revision !== revision || verified?.status !== 'True' || verified.observedGeneration !== obj.metadata.generation;
+}
+
+/** cosign with the `*.pub` keys of the Secret; a failure is SourceVerified=False, never a new artifact. */
+async function verifyOci(obj: OCIRepository, ctx: FetchContext, registry: Registry, resolved: ResolvedRevision): Promise<void> {
+  const provider = obj.spec.verify?.provider ?? 'cosign';
+  try {
+    if (provider !== 'cosign') throw new Error(`unsupported verification provider: ${provider}`);
+    if (!obj.spec.verify?.secretRef) throw new Error('keyless verification is not supported: set verify.secretRef');
+    const publicKeys = Object.entries(await ctx.secret(obj.spec.verify.secretRef.name)).filter(([k]) => k.endsWith('.pub')).map(([, v]) => v);
+    await verifyCosign({ registry, repository: resolved.name.repository, digest: resolved.digest, publicKeys, signal: ctx.signal });
+  } catch (err) {
+    const message = `failed to verify the signature using provider '${provider}': ${err instanceof Error ? err.message : String(err)}`;
+    markFalse(obj, 'SourceVerified', 'VerificationError', '%s', message);
+    throw generic('VerificationError', message, err);
+  }
+  markTrue(obj, 'SourceVerified', 'Succeeded', '%s', `verified signature of revision ${resolved.revision}`);
+}
+
 async function fetchOci(obj: OCIRepository, ctx: FetchContext): Promise<FetchResult> {
   const { spec } = obj;
-  const registry = await registryFor(obj, ctx).catch((err: unknown) => Promise.reject(fetchError(err)));
+  // A failed verification is worked out again; a successful one stays as the last word.
+  if (get(obj, 'SourceVerified')?.status === 'False' || !spec.verify) remove(obj, 'SourceVerified');
+  const registry = await registryFor(obj, ctx).catch((err: unknown) => Promise.reject(ociFetchError(err, 'config')));
   try {
-    const target = { registry, url: spec.url, signal: ctx.signal, ...(spec.ref ? { ref: spec.ref } : {}) };
+    const name = parseOciUrl(spec.url);
+    const ref = await resolveRef(registry, name.repository, spec.ref, { signal: ctx.signal }).catch((err: unknown) => Promise.reject(ociFetchError(err, 'tag')));
+    // Pinned to the tag the semver range chose: the tags are listed once.
+    const target = { registry, url: spec.url, signal: ctx.signal, ref: ref.kind === 'digest' ? { digest: ref.digest } : { tag: ref.tag } };
     // A HEAD of the manifest first: an unchanged tag costs one request and no download.
-    const resolved = await resolveRevision(target);
+    const resolved = await resolveRevision(target).catch((err: unknown) => Promise.reject(ociFetchError(err, 'pull')));
+    if (spec.verify && needsVerification(obj, resolved.revision, ctx)) await verifyOci(obj, ctx, registry, resolved);
     if (ctx.inputsUnchanged && ctx.current?.revision === resolved.revision) return { kind: 'unchanged', revision: resolved.revision };
-    const verify = spec.verify ? { provider: 'cosign' as const, publicKeys: Object.entries(await ctx.secret(spec.verify.secretRef?.name ?? '')).filter(([k]) => k.endsWith('.pub')).map(([, v]) => v) } : undefined;
-    const pulled = await pullArtifact({ ...target, layerSelector: spec.layerSelector, dest: join(ctx.tmpDir, 'layer.tgz'), maxBytes: MAX_LAYER_BYTES, verify });
-    if (spec.verify) markTrue(obj, 'SourceVerified', 'Succeeded', `verified signature of revision ${pulled.revision}`);
-    else remove(obj, 'SourceVerified');
-    const metadata = Object.fromEntries(Object.entries(pulled.annotations ?? {}).filter(([k]) => k === SOURCE_ANNOTATION || k === REVISION_ANNOTATION));
-    const origin = pulled.annotations?.[REVISION_ANNOTATION];
-    const common = { revision: pulled.revision, metadata, ...(origin ? { originRevision: origin } : {}) };
+    const pulled = await pullArtifact({ ...target, ref: { digest: resolved.digest }, layerSelector: spec.layerSelector, dest: join(ctx.tmpDir, 'layer.tgz'), maxBytes: MAX_LAYER_BYTES })
+      .catch((err: unknown) => Promise.reject(ociFetchError(err, 'pull')));
+    const metadata = Object.fromEntries(Object.entries(pulled.annotations).filter(([k]) => k === SOURCE_ANNOTATION || k === REVISION_ANNOTATION));
+    const origin = pulled.annotations[REVISION_ANNOTATION];
+    const common = { revision: resolved.revision, metadata, ...(origin ? { originRevision: origin } : {}) };
     if (spec.layerSelector?.operation === 'copy') return { kind: 'tarball', file: pulled.layerPath, ...common };
     const dir = join(ctx.tmpDir, 'content');
-    await extractTarGz(createReadStream(pulled.layerPath), dir, { maxUntarBytes: MAX_UNTAR_BYTES, maxFiles: 100_000 });
+    await extractTarGz(createReadStream(pulled.layerPath), dir, { maxUntarBytes: MAX_UNTAR_BYTES, maxFiles: 100_000 })
+      .catch((err: unknown) => Promise.reject(new FetchError('OCIArtifactLayerOperationFailed', `failed to extract layer contents from artifact: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
     return { kind: 'dir', dir, ignore: spec.ignore, ...common };
-  } catch (err) {
-    throw fetchError(err);
   } finally {
     await registry.close();
   }
