@@ -160,7 +160,9 @@ describe('source controller', () => {
     assert.equal(ok.status?.artifact?.revision, `main@sha1:${good}`);
     assert.equal(cond(ok, 'SourceVerified')?.status, 'True');
     const foreign = await readyWith('GitRepository', 'foreign', (o) => cond(o, 'SourceVerified')?.status === 'False', 'verification failed');
-    assert.equal(cond(foreign, 'Ready')?.status, 'False');
+    assert.equal(cond(foreign, 'SourceVerified')?.reason, 'InvalidCommitSignature');
+    assert.match(cond(foreign, 'SourceVerified')?.message ?? '', new RegExp(`^signature verification of commit '${bad}' failed: `));
+    assert.deepEqual([cond(foreign, 'Ready')?.status, cond(foreign, 'Ready')?.reason], ['False', 'InvalidCommitSignature']);
     assert.equal(foreign.status?.artifact, undefined, 'no artifact from an unverified commit');
     const host = await readyWith('GitRepository', 'wrong-host', (o) => cond(o, 'FetchFailed')?.status === 'True', 'host key refused');
     assert.equal(cond(host, 'FetchFailed')?.reason, 'GitOperationFailed');

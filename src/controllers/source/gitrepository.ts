@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { API_VERSION } from '../../api/source/v1/group.ts';
 import type { GitRepository } from '../../api/source/v1/gitrepository.ts';
-import { authFromSecret, checkout, isGitError, loadVerificationKeys, resolveRemote, verifySource, type GitError } from '../../sources/git/index.ts';
-import { markFalse, markTrue, remove } from '../../runtime/status/conditions.ts';
-import { ReconcileError, generic } from '../shared/errors.ts';
+import { SignatureError, authFromSecret, checkout, isGitError, loadVerificationKeys, resolveRemote, verifySource, type GitError } from '../../sources/git/index.ts';
+import { get, markFalse, markTrue, remove } from '../../runtime/status/conditions.ts';
+import { ReconcileError, generic, stalling } from '../shared/errors.ts';
 import { applyIncludes, includesUnchanged, resolveIncludes } from './include.ts';
 import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
 
@@ -69,29 +69,56 @@ async function fetchGit(obj: GitRepository, ctx: FetchContext): Promise<FetchRes
   return { kind: 'dir', dir, revision: result.revision, ignore: spec.ignore };
 }
 
-/** Without verification configured, or with a verified revision, nothing to re-check. */
+/** Without verification configured, or verified at this generation, nothing to re-check (Flux's requiresVerification). */
 function verifiedAlready(obj: GitRepository): boolean {
   if (!obj.spec.verify) return true;
-  return (obj.status?.conditions ?? []).some((c) => c.type === 'SourceVerified' && c.status === 'True');
+  const c = get(obj, 'SourceVerified');
+  return c?.status === 'True' && c.observedGeneration === obj.metadata.generation;
 }
 
-async function verify(obj: GitRepository, result: Awaited<ReturnType<typeof checkout>>, ctx: FetchContext): Promise<void> {
+type Checkout = Awaited<ReturnType<typeof checkout>>;
+
+/** One part of the verification; a failure is SourceVerified=False with Flux's reason for that part. */
+async function verifyPart<T>(obj: GitRepository, run: () => Promise<T>, fail: (err: unknown) => { reason: string; message: string; stall?: boolean }): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const { reason, message, stall } = fail(err);
+    markFalse(obj, 'SourceVerified', reason, '%s', message);
+    throw stall ? stalling(reason, message, err) : generic(reason, message, err);
+  }
+}
+
+const text = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const reasonOf = (err: unknown) => (err instanceof SignatureError ? err.reason : undefined);
+
+async function verify(obj: GitRepository, result: Checkout, ctx: FetchContext): Promise<void> {
   const v = obj.spec.verify;
   if (!v) {
     remove(obj, 'SourceVerified');
+    if (obj.status) delete obj.status.sourceVerificationMode;
     return;
   }
   const mode = v.mode ?? 'HEAD';
-  try {
-    const keys = await loadVerificationKeys(await ctx.secret(v.secretRef.name));
-    const verified = await verifySource(result, mode, keys);
-    markTrue(obj, 'SourceVerified', 'Succeeded', verified.message);
-    (obj.status ??= {}).sourceVerificationMode = mode;
-  } catch (err) {
-    const message = `signature verification failed: ${err instanceof Error ? err.message : String(err)}`;
-    markFalse(obj, 'SourceVerified', 'VerificationError', message);
-    throw generic('VerificationError', message, err);
+  const keys = await verifyPart(obj, async () => loadVerificationKeys(await ctx.secret(v.secretRef.name)), (err) => ({
+    reason: 'VerificationError', message: `PGP public keys secret error: ${text(err)}`,
+  }));
+  const lines: string[] = [];
+  if (mode === 'Tag' || mode === 'TagAndHEAD') {
+    const tag = result.tagName ?? '';
+    lines.push(await verifyPart(obj, async () => (await verifySource(result, 'Tag', keys)).message, (err) => {
+      if (reasonOf(err) === 'NoTagReference') return { reason: 'InvalidVerificationMode', message: text(err), stall: true };
+      if (reasonOf(err) === 'NoSignature') return { reason: 'InvalidGitObject', message: `cannot verify signature of tag '${tag}' since it is not signed` };
+      return { reason: 'InvalidTagSignature', message: `signature verification of tag '${tag}' failed: ${text(err)}` };
+    }));
   }
+  if (mode === 'HEAD' || mode === 'head' || mode === 'TagAndHEAD') {
+    lines.push(await verifyPart(obj, async () => (await verifySource(result, 'HEAD', keys)).message, (err) => ({
+      reason: 'InvalidCommitSignature', message: `signature verification of commit '${result.commit}' failed: ${text(err)}`,
+    })));
+  }
+  markTrue(obj, 'SourceVerified', 'Succeeded', '%s', 'verified signature of' + lines.map((l) => l.replace(/^verified signature of/, '')).join(''));
+  (obj.status ??= {}).sourceVerificationMode = mode;
 }
 
 /** The GitRepositories in the same namespace that include `included`. */
