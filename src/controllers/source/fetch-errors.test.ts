@@ -34,7 +34,7 @@ void test('oci: credentials the registry refuses are OCIArtifactPullFailed, semv
   assert.equal(ociFetchError(unauthorized, 'tag').reason, 'ReadOperationFailed');
   assert.equal(ociFetchError(new OciError('TooManyRequests', '429'), 'pull').reason, 'OCIArtifactPullFailed');
   assert.equal(ociFetchError(new OciError('InvalidCredentials', 'bad .dockerconfigjson'), 'pull').reason, 'AuthenticationFailed');
-  assert.equal(ociFetchError(new OciError('InvalidCredentials', 'bad .dockerconfigjson'), 'pull').stalling, true);
+  assert.equal(ociFetchError(new OciError('InvalidCredentials', 'bad .dockerconfigjson'), 'config').stalling, false, 'a fixed Secret must be picked up');
   assert.equal(ociFetchError(new Error('bad PEM'), 'config').reason, 'AuthenticationFailed');
   const url = ociFetchError(new OciError('InvalidUrl', 'URL must start with oci://'), 'config');
   assert.deepEqual([url.reason, url.stalling], ['URLInvalid', true]);

@@ -23,7 +23,8 @@ export function ociFetchError(err: unknown, stage: 'config' | 'tag' | 'pull'): F
   const message = err instanceof Error ? err.message : String(err);
   const stalling = isOciError(err) && err.stalling;
   if (isOciError(err, 'InvalidUrl')) return new FetchError('URLInvalid', `URL validation failed: ${message}`, { cause: err, stalling: true });
-  if (stage === 'config' || isOciError(err, 'InvalidCredentials')) return new FetchError('AuthenticationFailed', `failed to get credential: ${message}`, { cause: err, stalling });
+  // Not stalling: the Secret may be fixed without a spec change, so this is retried as in Flux.
+  if (stage === 'config' || isOciError(err, 'InvalidCredentials')) return new FetchError('AuthenticationFailed', `failed to get credential: ${message}`, { cause: err });
   if (stage === 'tag') return new FetchError('ReadOperationFailed', `failed to determine the artifact tag: ${message}`, { cause: err, stalling });
   return new FetchError('OCIArtifactPullFailed', `failed to pull artifact: ${message}`, { cause: err, stalling });
 }
