@@ -80,7 +80,9 @@ describe('source controller failures', { concurrency: true }, () => {
       'no-tag': { url, ref: { tag: 'v9.9.9' } },
       'no-semver-match': { url, ref: { semver: '>=3.0.0' } },
       unreachable: { url: `http://127.0.0.1:${dead}/refs.git`, ref: { branch: 'main' } },
+      'no-known-hosts': { url: `ssh://git@127.0.0.1:${dead}/refs.git`, ref: { branch: 'main' }, secretRef: { name: 'ssh-no-known-hosts' } },
     };
+    await env.secret('ssh-no-known-hosts', { identity: 'not used' });
     for (const [name, spec] of Object.entries(specs)) await env.create('GitRepository', name, { interval: '10m', timeout: '15s', ...spec });
 
     const semver = await env.waitFor('GitRepository', 'semver', isReady, 'Ready');
@@ -99,6 +101,9 @@ describe('source controller failures', { concurrency: true }, () => {
       assert.equal(o.status?.artifact, undefined, `${name}: no artifact`);
       assert.equal(cond(o, 'ArtifactInStorage'), undefined);
     }));
+    // An unusable Secret fails before any connection: AuthenticationFailed, as Flux.
+    const noKnownHosts = await env.waitFor('GitRepository', 'no-known-hosts', failedWith, 'FetchFailed');
+    assertFetchFailed(noKnownHosts, 'AuthenticationFailed', /^failed to configure authentication options: .*known_hosts/);
   }));
 
   it('Bucket: prefix and ignore shape the artifact; refused credentials keep the last artifact served', () => withEnv('src-bucket', async (env) => {

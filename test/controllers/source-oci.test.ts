@@ -39,6 +39,8 @@ describe('source controller: OCIRepository', { concurrency: true }, () => {
     await env.secret('creds', { '.dockerconfigjson': dockerConfig(registry.host, 'flux', password) }, 'kubernetes.io/dockerconfigjson');
     await env.secret('wrong-creds', { '.dockerconfigjson': dockerConfig(registry.host, 'flux', 'not-the-Pa55') }, 'kubernetes.io/dockerconfigjson');
     await env.secret('ca', { 'ca.crt': registry.tls?.ca.cert ?? '' });
+    // Opaque: the API server already refuses broken JSON in a kubernetes.io/dockerconfigjson Secret.
+    await env.secret('bad-config', { '.dockerconfigjson': '{"auths": ' });
     const url = `oci://${registry.host}/manifests/app`;
     const specs: Record<string, Record<string, unknown>> = {
       tag: { ref: { tag: 'v1.0.0' }, secretRef: { name: 'creds' }, certSecretRef: { name: 'ca' } },
@@ -46,6 +48,7 @@ describe('source controller: OCIRepository', { concurrency: true }, () => {
       digest: { ref: { digest: pushed['v1.2.0'] }, secretRef: { name: 'creds' }, certSecretRef: { name: 'ca' } },
       'wrong-creds': { ref: { tag: 'v1.0.0' }, secretRef: { name: 'wrong-creds' }, certSecretRef: { name: 'ca' } },
       'unknown-ca': { ref: { tag: 'v1.0.0' }, secretRef: { name: 'creds' } },
+      'bad-config': { ref: { tag: 'v1.0.0' }, secretRef: { name: 'bad-config' }, certSecretRef: { name: 'ca' } },
     };
     for (const [name, spec] of Object.entries(specs)) await env.create('OCIRepository', name, { url, interval: '10m', timeout: '20s', ...spec });
 
@@ -68,6 +71,14 @@ describe('source controller: OCIRepository', { concurrency: true }, () => {
     const untrusted = await env.waitFor('OCIRepository', 'unknown-ca', failedWith, 'FetchFailed');
     assert.equal(cond(untrusted, 'FetchFailed')?.reason, 'OCIArtifactPullFailed');
     assert.match(cond(untrusted, 'FetchFailed')?.message ?? '', /certificate|TLS/i);
+    // An unusable Secret is AuthenticationFailed and retried: fixing the Secret alone recovers.
+    const badConfig = await env.waitFor('OCIRepository', 'bad-config', failedWith, 'FetchFailed');
+    assert.equal(cond(badConfig, 'FetchFailed')?.reason, 'AuthenticationFailed');
+    assert.match(cond(badConfig, 'FetchFailed')?.message ?? '', /^failed to get credential: .*JSON/);
+    assert.equal(cond(badConfig, 'Stalled'), undefined);
+    await env.secret('bad-config', { '.dockerconfigjson': dockerConfig(registry.host, 'flux', password) });
+    await env.waitFor('OCIRepository', 'bad-config', (o) => isReady(o) && !failedWith(o), 'recovered after the Secret was fixed');
+
     const events = JSON.stringify(await eventually('failure events', async () => {
       const list = await env.events('OCIRepository');
       return list.some((e) => e.type === 'Warning') ? list : undefined;
