@@ -20,6 +20,7 @@ import { StatusPatcher } from '../../runtime/status/patcher.ts';
 import { parseDuration } from '../../runtime/duration.ts';
 import { ReconcileError, generic, stalling } from '../shared/errors.ts';
 import { finishReconcile } from '../shared/finish.ts';
+import { DelayedProgress } from '../shared/progress.ts';
 import { CONTINUE, runSteps, type Step } from '../shared/steps.ts';
 import { FIELD_MANAGER, SOURCE_CONDITIONS } from './conditions.ts';
 import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
@@ -83,14 +84,16 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
     const client = this.client();
     const patcher = new StatusPatcher(obj, statusWriter(client), { fieldManager: FIELD_MANAGER, ownedConditions: SOURCE_CONDITIONS.owned, get: objectGetter(client) });
     const generation = obj.metadata.generation ?? 0;
+    let progress: DelayedProgress | undefined;
     if (obj.status?.observedGeneration !== generation) {
       markReconciling(obj, 'Progressing', `reconciling new object generation (${generation})`);
-      await patcher.patch(obj);
+      progress = new DelayedProgress(() => patcher.patch(obj));
     }
     const tmp = await mkdtemp(join(tmpdir(), `eddy-${kind.storageKind}-`));
     try {
       const state: State<T> = { obj, ctx: this.fetchContext(obj, tmp, rctx.signal) };
       const outcome = await runSteps<State<T>>([this.storageStep, this.fetchStep, this.artifactStep], state, rctx.signal);
+      await progress?.settle();
       return await finishReconcile({
         obj, patcher, outcome, spec: SOURCE_CONDITIONS, recorder: this.o.recorder, successEvent: state.successEvent,
         intervalMs: parseDuration(obj.spec.interval), duration: { histogram: this.o.histogram, startedAt }, previousReady,

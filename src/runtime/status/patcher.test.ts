@@ -91,6 +91,21 @@ describe('StatusPatcher', () => {
     assert.equal((server.obj.status as Record<string, unknown>)['observedGeneration'], 4);
   });
 
+  it('keeps obj.status the same object across a patch, so a reference held by the reconcile still writes to it', async () => {
+    const obj = seed();
+    const server = new FakeServer(obj);
+    const patcher = new StatusPatcher(obj, server, { fieldManager: 'source-controller', ownedConditions: owned });
+    const status = obj.status as Record<string, unknown>;
+    w.markTrue(obj, 'Reconciling', 'Progressing', 'working');
+    await patcher.patch(obj);
+    // Written through the reference taken before the patch (as a step that stores an artifact does).
+    status['artifact'] = { revision: 'main@sha1:2' };
+    remove(obj, 'Reconciling');
+    await patcher.patch(obj, { observedGeneration: true });
+    assert.equal(obj.status, status);
+    assert.deepEqual((server.obj.status as Record<string, unknown>)['artifact'], { revision: 'main@sha1:2' });
+  });
+
   it('sends nothing when status is unchanged', async () => {
     const obj = seed();
     const server = new FakeServer(obj);

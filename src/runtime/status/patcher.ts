@@ -62,6 +62,16 @@ function statusOf(obj: KubeObject): JsonObject {
   return isPlainObject(obj.status) ? obj.status : {};
 }
 
+/**
+ * `obj.status`, created when absent, changed in place: a reconcile may hold a reference to it
+ * (`const status = obj.status`) across a patch in flight, and a replaced object would swallow
+ * what it writes afterwards.
+ */
+function liveStatusOf(obj: KubeObject): JsonObject {
+  if (!isPlainObject(obj.status)) obj.status = {};
+  return obj.status as JsonObject;
+}
+
 function withoutConditions(status: JsonObject): JsonObject {
   const rest = { ...status };
   delete rest.conditions;
@@ -111,7 +121,7 @@ export class StatusPatcher {
    */
   async patch(obj: KubeObject, opts: PatchOptions = {}): Promise<KubeObject | undefined> {
     if (opts.observedGeneration && obj.metadata.generation !== undefined) {
-      obj.status = { ...statusOf(obj), observedGeneration: obj.metadata.generation };
+      liveStatusOf(obj).observedGeneration = obj.metadata.generation;
     }
     // What this call writes, fixed now: the caller may go on changing `obj` while the request is
     // in flight (a progress write during a reconcile), and those changes belong to a later patch.
@@ -170,7 +180,7 @@ export class StatusPatcher {
     if (sent !== undefined) {
       local.status = { ...statusOf(local), conditions: sent };
       const foreign = sent.filter((c) => !this.#owned.has(c.type));
-      obj.status = { ...statusOf(obj), conditions: [...foreign, ...this.#ownedOf(obj)].sort(byType) };
+      liveStatusOf(obj).conditions = [...foreign, ...this.#ownedOf(obj)].sort(byType);
     }
     this.#snapshot = structuredClone(local);
   }
