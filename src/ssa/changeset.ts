@@ -45,9 +45,25 @@ export function changeSetEntry(meta: ObjMetadata, action: Action): ChangeSetEntr
 
 export class ChangeSet {
   readonly entries: ChangeSetEntry[] = [];
+  /** subject → the object as the API server returned it while applying (see `liveObject`). */
+  readonly #live = new Map<string, KubeObject>();
 
   constructor(entries: Iterable<ChangeSetEntry> = []) {
     for (const e of entries) this.entries.push(e);
+  }
+
+  /** Remembers what the API server returned for `subject` (the write's or the dry-run's response). */
+  setLive(subject: string, obj: KubeObject): this {
+    this.#live.set(subject, obj);
+    return this;
+  }
+
+  /**
+   * The object as the apply saw it: a wait right after the apply starts from it instead of
+   * reading every object again (a ServiceAccount is Current in its apply response).
+   */
+  liveObject(meta: Pick<ObjMetadata, 'kind' | 'namespace' | 'name'>): KubeObject | undefined {
+    return this.#live.get(fmtObjMetadata(meta));
   }
 
   add(...entries: ChangeSetEntry[]): this {
@@ -56,6 +72,7 @@ export class ChangeSet {
   }
 
   append(other: ChangeSet): this {
+    for (const [k, v] of other.#live) this.#live.set(k, v);
     return this.add(...other.entries);
   }
 

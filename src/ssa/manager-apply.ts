@@ -48,6 +48,8 @@ interface Plan {
   entry: ChangeSetEntry;
   write: boolean;
   cleanup: JsonPatchOp[];
+  /** The dry-run's response: what the object looks like once applied (unset when skipped). */
+  dryRun?: KubeObject;
 }
 
 const subjectOf = (obj: KubeObject) => fmtObjMetadata(objMetadataOf(obj));
@@ -112,30 +114,33 @@ function shouldForce(obj: KubeObject, existing: KubeObject, opts: ApplyOptions):
 async function plan(ctx: ManagerContext, obj: KubeObject, opts: ApplyOptions): Promise<Plan> {
   await validate(ctx, obj);
   const meta = objMetadataOf(obj);
-  let existing: KubeObject | undefined;
-  try {
-    existing = await getOrUndefined(ctx, obj, meta.name, obj.metadata.namespace, opts.signal);
-  } catch (err) {
-    throw new ApplyError('GetFailed', `${subjectOf(obj)} query failed: ${errorMessage(err, obj)}`, { subject: subjectOf(obj), cause: safeCause(err, obj) });
+  // The read and the dry-run are independent: side by side they cost one round trip, not two
+  // (a skipped object's dry-run is wasted, a rare case).
+  const [read, tried] = await Promise.allSettled([getOrUndefined(ctx, obj, meta.name, obj.metadata.namespace, opts.signal), dryRunApply(ctx, obj, opts.signal)]);
+  if (read.status === 'rejected') {
+    throw new ApplyError('GetFailed', `${subjectOf(obj)} query failed: ${errorMessage(read.reason, obj)}`, { subject: subjectOf(obj), cause: safeCause(read.reason, obj) });
   }
+  let existing = read.value;
   if (shouldSkip(obj, existing, opts)) return { obj, entry: changeSetEntry(meta, 'skipped'), write: false, cleanup: [] };
 
   let dryRun: KubeObject;
-  try {
-    dryRun = await dryRunApply(ctx, obj, opts.signal);
-  } catch (err) {
+  if (tried.status === 'fulfilled') {
+    dryRun = tried.value;
+  } else {
+    const err: unknown = tried.reason;
     if (!existing || !shouldForce(obj, existing, opts) || !isImmutableError(err)) throw dryRunError(obj, err);
     dryRun = await recreate(ctx, obj, existing, opts);
     existing = undefined;
   }
   const exempt = anyInMetadata(obj, opts.cleanup.exclusions) || anyInMetadata(existing, opts.cleanup.exclusions);
   const cleanup = existing && !exempt ? cleanupPatch(existing, opts.cleanup, ctx.fieldManager) : [];
-  if (!existing) return { obj, entry: changeSetEntry(meta, 'created'), write: true, cleanup: [] };
-  if (cleanup.length > 0 || hasDrifted(existing, dryRun)) return { obj, entry: changeSetEntry(meta, 'configured'), write: true, cleanup };
-  return { obj, entry: changeSetEntry(meta, 'unchanged'), write: false, cleanup: [] };
+  if (!existing) return { obj, entry: changeSetEntry(meta, 'created'), write: true, cleanup: [], dryRun };
+  if (cleanup.length > 0 || hasDrifted(existing, dryRun)) return { obj, entry: changeSetEntry(meta, 'configured'), write: true, cleanup, dryRun };
+  return { obj, entry: changeSetEntry(meta, 'unchanged'), write: false, cleanup: [], dryRun };
 }
 
-async function write(ctx: ManagerContext, p: Plan, signal?: AbortSignal): Promise<void> {
+/** Writes the plan; returns the object as the API server stored it. */
+async function write(ctx: ManagerContext, p: Plan, signal?: AbortSignal): Promise<KubeObject> {
   const { obj } = p;
   const subject = p.entry.subject;
   const sig = signal ? { signal } : {};
@@ -147,26 +152,32 @@ async function write(ctx: ManagerContext, p: Plan, signal?: AbortSignal): Promis
     }
   }
   try {
-    await ctx.client.apply(obj, { fieldManager: ctx.fieldManager, force: true, ...sig });
+    return await ctx.client.apply<KubeObject>(obj, { fieldManager: ctx.fieldManager, force: true, ...sig });
   } catch (err) {
     throw new ApplyError('ApplyFailed', `${subject} apply failed: ${errorMessage(err, obj)}`, { subject, cause: safeCause(err, obj) });
   }
 }
 
-/** Dry-runs every object (sorted in Flux's order), then writes those that changed. */
+/**
+ * Dry-runs every object (sorted in Flux's order), then writes those that changed, `concurrency`
+ * at a time: every dry-run of the set has passed, so no write depends on another's order. On a
+ * failed write the error's changeSet lists the writes that landed.
+ */
 export async function applyAll(ctx: ManagerContext, objs: readonly KubeObject[], options: Partial<ApplyOptions> = {}): Promise<ChangeSet> {
   const opts = { ...defaultApplyOptions(), ...options };
   const sorted = sortObjects(objs);
   const plans = await mapLimit(sorted, ctx.concurrency, (o) => plan(ctx, o, opts));
-  const done = new ChangeSet();
-  for (const p of plans) {
-    try {
-      if (p.write) await write(ctx, p, opts.signal);
-    } catch (err) {
-      if (err instanceof ApplyError) err.changeSet = done;
-      throw err;
-    }
-    done.add(p.entry);
+  const landed = new Array<boolean>(plans.length).fill(false);
+  const done = new ChangeSet(plans.map((p) => p.entry));
+  try {
+    await mapLimit(plans, ctx.concurrency, async (p, i) => {
+      const live = p.write ? await write(ctx, p, opts.signal) : p.dryRun;
+      if (live) done.setLive(p.entry.subject, live);
+      landed[i] = true;
+    });
+  } catch (err) {
+    if (err instanceof ApplyError) err.changeSet = new ChangeSet(plans.filter((_, i) => landed[i]).map((p) => p.entry));
+    throw err;
   }
   return done;
 }

@@ -15,6 +15,8 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** A verdict of the caller's (e.g. CEL health expressions); undefined falls back to kstatus. */
   statusOverride?: (obj: KubeObject) => KStatusResult | undefined;
+  /** Objects already read (e.g. an apply's responses, `ChangeSet.liveObject`): the first round judges these without a GET. */
+  known?: (meta: ObjMetadata) => KubeObject | undefined;
 }
 
 export function defaultWaitOptions(): WaitOptions {
@@ -26,10 +28,10 @@ interface Observed {
   result: KStatusResult;
 }
 
-async function observe(ctx: ManagerContext, meta: ObjMetadata, opts: WaitOptions): Promise<Observed> {
-  let obj: KubeObject | undefined;
+async function observe(ctx: ManagerContext, meta: ObjMetadata, opts: WaitOptions, known?: KubeObject): Promise<Observed> {
+  let obj: KubeObject | undefined = known;
   try {
-    obj = await getOrUndefined(ctx, typeRefOf(meta), meta.name, meta.namespace || undefined, opts.signal);
+    obj ??= await getOrUndefined(ctx, typeRefOf(meta), meta.name, meta.namespace || undefined, opts.signal);
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     // Unknown, not fatal: the next poll may succeed (API server hiccup, CRD not served yet).
@@ -60,10 +62,13 @@ export async function waitForSet(ctx: ManagerContext, metas: readonly ObjMetadat
   let last: Observed[] = [];
   let pendingMetas = [...metas];
   let gap = Math.min(FIRST_POLL_MS, opts.intervalMs);
+  let known = opts.known;
   for (;;) {
     if (opts.signal?.aborted) throw new WaitError('Aborted', notCurrent(last), opts.signal.reason);
     try {
-      last = await mapLimit(pendingMetas, ctx.concurrency, (m) => observe(ctx, m, opts));
+      const seen = known;
+      last = await mapLimit(pendingMetas, ctx.concurrency, (m) => observe(ctx, m, opts, seen?.(m)));
+      known = undefined;
     } catch (err) {
       throw new WaitError('Aborted', notCurrent(last), err);
     }

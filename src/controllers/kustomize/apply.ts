@@ -48,7 +48,7 @@ export async function applyAndPrune(obj: Kustomization, objects: KubeObject[], c
   const changed = changeSet.entries.some((e) => e.action === 'created' || e.action === 'configured');
   // As kustomize-controller: the ChangeSet in the log on every apply, as an event when it changed something.
   finish.log.info({ revision, output: changeSet.toMap() }, 'server-side apply completed');
-  if (changed) await finish.recorder.record(obj, { type: 'Normal', reason: Reason.Progressing, note: changeSet.summary(), metadata: { revision } });
+  if (changed) finish.recorder.emit(obj, { type: 'Normal', reason: Reason.Progressing, note: changeSet.summary(), metadata: { revision } });
   (obj.status ??= {}).inventory = { entries };
   const pruned = obj.spec.prune ? await pruneStale(obj, manager, staleEntries(previous, entries), finish, revision) : undefined;
   return { manager, applied, changeSet, pruned, changed: changed || hasDeletions(pruned) };
@@ -65,7 +65,7 @@ async function pruneStale(obj: Kustomization, manager: ResourceManager, stale: O
   } catch (err) {
     throw generic(Reason.PruneFailed, `failed to prune: ${message(err)}`, err);
   }
-  if (hasDeletions(pruned)) await finish.recorder.record(obj, { type: 'Normal', reason: Reason.Progressing, note: pruned.summary(), metadata: { revision } });
+  if (hasDeletions(pruned)) finish.recorder.emit(obj, { type: 'Normal', reason: Reason.Progressing, note: pruned.summary(), metadata: { revision } });
   return pruned;
 }
 

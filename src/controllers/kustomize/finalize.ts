@@ -39,12 +39,12 @@ export async function finalizeKustomization(obj: Kustomization, deps: FinalizeDe
     try {
       const manager = resourceManagerFor(obj, await deps.clients.forKustomization(obj));
       const changes = await manager.deleteAll(refs, { inclusions: ownerLabels(obj), exclusions: { [PRUNE_ANNOTATION]: 'disabled' } });
-      if (changes.entries.length > 0) await deps.recorder.record(obj, { type: 'Normal', reason: 'Progressing', note: changes.summary() });
+      if (changes.entries.length > 0) deps.recorder.emit(obj, { type: 'Normal', reason: 'Progressing', note: changes.summary() });
       if (obj.spec.deletionPolicy === 'WaitForTermination') await manager.waitForDeletion(refs, { timeoutMs: parseDuration(obj.spec.timeout ?? obj.spec.interval) });
     } catch (err) {
       // Keeping the finalizer would block the namespace forever on, e.g., a deleted service
       // account; say what was left behind instead.
-      await deps.recorder.record(obj, { type: 'Warning', reason: Reason.DeletionFailed, note: `garbage collection failed, objects may be left behind: ${err instanceof Error ? err.message : String(err)}` });
+      deps.recorder.emit(obj, { type: 'Warning', reason: Reason.DeletionFailed, note: `garbage collection failed, objects may be left behind: ${err instanceof Error ? err.message : String(err)}` });
     }
   }
   const change = removeFinalizer(obj);

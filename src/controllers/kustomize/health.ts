@@ -2,7 +2,7 @@
 // kstatus decides, CEL healthCheckExprs override it per kind. Bounded by the timeout, failing
 // fast on a failed rollout, cancelled when a new source revision arrives.
 import type { Kustomization } from '../../api/kustomize/v1/index.ts';
-import type { ObjMetadata, ResourceManager } from '../../ssa/index.ts';
+import type { ChangeSet, ObjMetadata, ResourceManager } from '../../ssa/index.ts';
 import { generic, stalling } from '../shared/errors.ts';
 import type { ObjectRef } from './inventory.ts';
 import { Reason } from './reasons.ts';
@@ -15,7 +15,8 @@ export function healthTargets(obj: Kustomization, applied: readonly ObjectRef[])
   });
 }
 
-export async function checkHealth(obj: Kustomization, manager: ResourceManager, targets: ObjMetadata[], timeoutMs: number, signal: AbortSignal): Promise<void> {
+/** `applied`: the apply's ChangeSet, whose responses stand in for the first read of each object. */
+export async function checkHealth(obj: Kustomization, manager: ResourceManager, targets: ObjMetadata[], timeoutMs: number, signal: AbortSignal, applied?: ChangeSet): Promise<void> {
   if (targets.length === 0) return;
   let override;
   try {
@@ -25,7 +26,7 @@ export async function checkHealth(obj: Kustomization, manager: ResourceManager, 
     throw stalling(Reason.InvalidCELExpression, `invalid healthCheckExprs: ${err instanceof Error ? err.message : String(err)}`, err);
   }
   try {
-    await manager.waitForSet(targets, { timeoutMs, failFast: true, signal, ...(override ? { statusOverride: override } : {}) });
+    await manager.waitForSet(targets, { timeoutMs, failFast: true, signal, ...(override ? { statusOverride: override } : {}), ...(applied ? { known: (m: ObjMetadata) => applied.liveObject(m) } : {}) });
   } catch (err) {
     if (signal.aborted) throw generic(Reason.HealthCheckFailed, 'health check cancelled: a new source revision arrived', err);
     throw generic(Reason.HealthCheckFailed, `health check failed after ${Math.round(timeoutMs / 1000)}s: ${err instanceof Error ? err.message : String(err)}`, err);

@@ -18,6 +18,7 @@ import { addFinalizer, hasFinalizer } from '../../runtime/status/finalizers.ts';
 import { StatusPatcher } from '../../runtime/status/patcher.ts';
 import { parseDuration } from '../../runtime/duration.ts';
 import { asReconcileError } from '../shared/errors.ts';
+import { DelayedProgress } from '../shared/progress.ts';
 import { applyAndPrune, type ApplyOutcome } from './apply.ts';
 import type { ClusterClients } from './cluster-client.ts';
 import { checkDependencies } from './dependencies.ts';
@@ -109,8 +110,10 @@ export class KustomizationReconciler implements Reconciler {
     const revision = source.artifact.revision;
     const timeoutMs = parseDuration(obj.spec.timeout ?? obj.spec.interval);
     markReconciling(obj, 'Progressing', `Fetching manifests for revision ${revision} with a timeout of ${obj.spec.timeout ?? obj.spec.interval}`);
-    // Tell users about new work; a periodic drift check of the same revision needs no extra write.
-    if (obj.status?.lastAttemptedRevision !== revision || obj.status.observedGeneration !== obj.metadata.generation) await finish.patcher.patch(obj);
+    // Tell users about new work if it takes a while; a periodic drift check of the same revision
+    // never needs the extra write.
+    const isNew = obj.status?.lastAttemptedRevision !== revision || obj.status.observedGeneration !== obj.metadata.generation;
+    finish.progress = isNew ? new DelayedProgress(() => finish.patcher.patch(obj)) : undefined;
     const tmp = await mkdtemp(join(this.o.settings.tmpDir ?? tmpdir(), 'eddy-ks-'));
     const health = new AbortController();
     this.inflight.set(key, health);
@@ -142,7 +145,7 @@ export class KustomizationReconciler implements Reconciler {
     // Healthy is written with the outcome only: a mid-reconcile write costs a request per object.
     const started = performance.now();
     try {
-      await checkHealth(obj, outcome.manager, targets, timeoutMs, signal);
+      await checkHealth(obj, outcome.manager, targets, timeoutMs, signal, outcome.changeSet);
     } catch (err) {
       markFalse(obj, 'Healthy', Reason.HealthCheckFailed, err instanceof Error ? err.message : String(err));
       throw err;

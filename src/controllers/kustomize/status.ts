@@ -12,6 +12,7 @@ import { get, markFalse, markStalled, markTrue, remove, set } from '../../runtim
 import type { StatusPatcher } from '../../runtime/status/patcher.ts';
 import { parseDuration } from '../../runtime/duration.ts';
 import type { ReconcileError } from '../shared/errors.ts';
+import type { DelayedProgress } from '../shared/progress.ts';
 import { REQUESTED_AT } from '../shared/finish.ts';
 import type { ApplyOutcome } from './apply.ts';
 import { manifestsDigest, upsertHistory } from './history.ts';
@@ -25,6 +26,8 @@ export interface Finish {
   histogram: Histogram<'kind' | 'name' | 'namespace'>;
   startedAt: number;
   log: Logger;
+  /** A mid-reconcile progress write, settled before the final patch. */
+  progress?: DelayedProgress | undefined;
 }
 
 export const ORIGIN_REVISION_KEY = 'org.opencontainers.image.revision';
@@ -62,10 +65,11 @@ export async function finishSuccess(f: Finish, source: ResolvedSource, objects: 
     digest: manifestsDigest(objects), status: Reason.Succeeded, durationMs: ms, at: new Date(),
     metadata: { revision, ...(origin ? { originRevision: origin } : {}) },
   });
+  await f.progress?.settle();
   await f.patcher.patch(obj, { observedGeneration: true });
   const next = obj.spec.interval;
   f.log.info({ revision, changed: outcome.changed }, `Reconciliation finished in ${formatSeconds(ms)}, next run in ${next}`);
-  await f.recorder.record(obj, { type: 'Normal', reason: Reason.Succeeded, note: `Reconciliation finished in ${formatSeconds(ms)}, next run in ${next}`, metadata: { revision, 'commit_status': 'update' } });
+  f.recorder.emit(obj, { type: 'Normal', reason: Reason.Succeeded, note: `Reconciliation finished in ${formatSeconds(ms)}, next run in ${next}`, metadata: { revision, 'commit_status': 'update' } });
   return { requeueAfterMs: parseDuration(next) };
 }
 
@@ -84,10 +88,11 @@ export async function finishFailure(f: Finish, err: ReconcileError, revision: st
   }
   markFalse(obj, 'Ready', err.reason, err.message);
   observe(f);
+  await f.progress?.settle();
   await f.patcher.patch(obj, { observedGeneration: err.policy === 'stalling' });
   if (err.notify) {
     f.log.error({ reason: err.reason, revision }, err.message);
-    await f.recorder.record(obj, { type: 'Warning', reason: err.reason, note: err.message, ...(revision ? { metadata: { revision } } : {}) });
+    f.recorder.emit(obj, { type: 'Warning', reason: err.reason, note: err.message, ...(revision ? { metadata: { revision } } : {}) });
   } else {
     f.log.info({ reason: err.reason }, err.message);
   }

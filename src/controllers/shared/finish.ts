@@ -40,7 +40,7 @@ export async function finishReconcile(input: FinishInput): Promise<Result> {
   writeConditions(obj, err, input.spec);
   // observedGeneration says the spec was handled; a retrying failure has not handled it yet.
   await input.patcher.patch(obj, { observedGeneration: !err || err.policy === 'stalling' });
-  await notify(input, err);
+  notify(input, err);
   if (input.duration) {
     input.duration.histogram.observe(
       { kind: obj.kind, name: obj.metadata.name ?? '', namespace: obj.metadata.namespace ?? '' },
@@ -72,11 +72,11 @@ function writeConditions(obj: KubeObject, err: ReconcileError | undefined, spec:
   if (err && !explained) markFalse(obj, 'Ready', err.reason, err.message);
 }
 
-async function notify(input: FinishInput, err: ReconcileError | undefined): Promise<void> {
-  if (err?.notify) await input.recorder.record(input.obj, { type: 'Warning', reason: err.reason, note: err.message });
-  else if (!err && input.successEvent) await input.recorder.record(input.obj, { type: 'Normal', ...input.successEvent });
+function notify(input: FinishInput, err: ReconcileError | undefined): void {
+  if (err?.notify) input.recorder.emit(input.obj, { type: 'Warning', reason: err.reason, note: err.message });
+  else if (!err && input.successEvent) input.recorder.emit(input.obj, { type: 'Normal', ...input.successEvent });
   else if (!err && input.previousReady === 'False') {
     const ready = (input.obj['status'] as { conditions?: { type: string; reason: string; message: string }[] }).conditions?.find((c) => c.type === 'Ready');
-    await input.recorder.record(input.obj, { type: 'Normal', reason: ready?.reason ?? 'Succeeded', note: ready?.message ?? 'recovered' });
+    input.recorder.emit(input.obj, { type: 'Normal', reason: ready?.reason ?? 'Succeeded', note: ready?.message ?? 'recovered' });
   }
 }

@@ -168,6 +168,14 @@ export class EventRecorder {
     return entry.chain;
   }
 
+  /**
+   * Records one event without waiting for its write, as client-go's broadcaster does: a
+   * reconcile never waits on the recorder's rate limit (events are written in order per series).
+   */
+  emit(obj: KubeObject, input: RecordInput): void {
+    void this.record(obj, input);
+  }
+
   /** Resolves when every forwarded event so far has been posted (or failed). */
   async idle(): Promise<void> {
     await Promise.all([...this.#series.values()].map((e) => e.chain));
