@@ -22,6 +22,7 @@ import { pushArtifact } from '../test/tools/oci-push.ts';
 import { diffCounts, formatCounts, readRequestCounts, type RequestsByVerb } from './kustomizations/api-requests.ts';
 import { baselineRound, parallel, type BaselineRound } from './kustomizations/baseline.ts';
 import { runEddy, type EddyResult } from './kustomizations/eddy.ts';
+import type { Usage } from './kustomizations/process-usage.ts';
 import { appName, manifestTemplate, setupObjects } from './kustomizations/workload.ts';
 import { machine } from './machine.ts';
 
@@ -33,6 +34,8 @@ const { values } = parseArgs({
     'kube-api-qps': { type: 'string', default: '50' },
     'kube-api-burst': { type: 'string', default: '300' },
     'baseline-only': { type: 'boolean', default: false },
+    // For iterating on eddy: the table then has no baseline to compare with.
+    'skip-baseline': { type: 'boolean', default: false },
   },
 });
 const SIZES = values.smoke ? [5] : values.sizes.split(',').map(Number);
@@ -47,7 +50,7 @@ const BASELINE_NS = 'bench-baseline';
 interface SizeResult {
   count: number;
   pushSeconds: number;
-  baseline: { install: BaselineRound & { requests: RequestsByVerb }; upgrade: BaselineRound & { requests: RequestsByVerb } };
+  baseline?: { install: BaselineRound & { requests: RequestsByVerb }; upgrade: BaselineRound & { requests: RequestsByVerb } };
   eddy?: EddyResult;
 }
 
@@ -77,10 +80,13 @@ async function runSize(binary: string, engineBinary: string, n: number): Promise
     });
     const pushSeconds = (performance.now() - tPush) / 1000;
 
-    log(`N=${n}: baseline`);
-    const install = await baselineWithRequests(client, admin, n, 'v1');
-    const upgrade = await baselineWithRequests(client, admin, n, 'v2');
-    const result: SizeResult = { count: n, pushSeconds, baseline: { install, upgrade } };
+    const result: SizeResult = { count: n, pushSeconds };
+    if (!values['skip-baseline']) {
+      log(`N=${n}: baseline`);
+      const install = await baselineWithRequests(client, admin, n, 'v1');
+      const upgrade = await baselineWithRequests(client, admin, n, 'v2');
+      result.baseline = { install, upgrade };
+    }
     if (values['baseline-only']) return result;
 
     log(`N=${n}: eddy`);
@@ -99,30 +105,41 @@ async function runSize(binary: string, engineBinary: string, n: number): Promise
 
 function printSize(r: SizeResult): void {
   const f = (x: number) => x.toFixed(1);
-  const ratio = (x: number, base: number) => `${f(x)} s (${f(x / base)}× the baseline)`;
   const b = r.baseline;
+  const ratio = (x: number, base: number | undefined) => base === undefined ? `${f(x)} s` : `${f(x)} s (${f(x / base)}× the baseline)`;
   console.log(`\n### N = ${r.count}: ${r.count} OCIRepositories + ${r.count} Kustomizations, --concurrent ${CONCURRENT}, QPS ${QPS}/${BURST}\n`);
   console.log('| measure | value |\n|---|---|');
   console.log(`| artifacts pushed to the registry (16 at a time; not measured below) | ${f(r.pushSeconds)} s |`);
-  console.log(`| baseline install: ${r.count * 4} objects applied / all Deployments observed | ${f(b.install.applySeconds)} s / ${f(b.install.rolledOutSeconds)} s |`);
-  console.log(`| baseline install: API requests (all clients) | ${formatCounts(b.install.requests)} |`);
-  console.log(`| baseline upgrade: applied / all Deployments observed at v2 | ${f(b.upgrade.applySeconds)} s / ${f(b.upgrade.rolledOutSeconds)} s |`);
-  console.log(`| baseline upgrade: API requests (all clients) | ${formatCounts(b.upgrade.requests)} |`);
+  if (b) {
+    console.log(`| baseline install: ${r.count * 4} objects applied / all Deployments observed | ${f(b.install.applySeconds)} s / ${f(b.install.rolledOutSeconds)} s |`);
+    console.log(`| baseline install: API requests (all clients) | ${formatCounts(b.install.requests)} |`);
+    console.log(`| baseline upgrade: applied / all Deployments observed at v2 | ${f(b.upgrade.applySeconds)} s / ${f(b.upgrade.rolledOutSeconds)} s |`);
+    console.log(`| baseline upgrade: API requests (all clients) | ${formatCounts(b.upgrade.requests)} |`);
+  }
   const e = r.eddy;
   if (!e) return;
   console.log(`| eddy (${e.components.join(', ')}): objects created → all OCIRepositories Ready | ${f(e.sourcesReadySeconds)} s |`);
   if (e.kustomizationsSkipped) {
     console.log(`| eddy: Kustomizations | not run: ${e.kustomizationsSkipped} |`);
   } else {
-    console.log(`| eddy: objects created → all Kustomizations Ready at their source's revision | ${ratio(e.create.seconds, b.install.rolledOutSeconds)} |`);
+    console.log(`| eddy: objects created → all Kustomizations Ready at their source's revision | ${ratio(e.create.seconds, b?.install.rolledOutSeconds)} |`);
   }
   console.log(`| eddy: API requests while creating (all clients) | ${formatCounts(e.create.requests)} |`);
   console.log(`| eddy process: idle RSS / peak RSS / CPU while creating | ${f(e.idleRssMiB)} MiB / ${f(e.create.usage.peakRssMiB)} MiB / ${f(e.create.usage.cpuSeconds)} s |`);
+  console.log(`| eddy at its peak while creating | ${atPeak(e.create.usage)} |`);
   if (e.upgrade) {
-    console.log(`| eddy upgrade: substitute changed → all Kustomizations Ready, Deployments at v2 | ${ratio(e.upgrade.seconds, b.upgrade.rolledOutSeconds)} |`);
+    console.log(`| eddy upgrade: substitute changed → all Kustomizations Ready, Deployments at v2 | ${ratio(e.upgrade.seconds, b?.upgrade.rolledOutSeconds)} |`);
     console.log(`| eddy upgrade: API requests (all clients) | ${formatCounts(e.upgrade.requests)} |`);
     console.log(`| eddy upgrade: peak RSS / CPU | ${f(e.upgrade.usage.peakRssMiB)} MiB / ${f(e.upgrade.usage.cpuSeconds)} s |`);
+    console.log(`| eddy at its peak while upgrading | ${atPeak(e.upgrade.usage)} |`);
   }
+}
+
+function atPeak(u: Usage): string {
+  const f = (x: number) => x.toFixed(0);
+  const h = u.atPeak.heap;
+  const heap = h ? ` (V8 heap ${f(h.heapUsedMiB)} used / ${f(h.heapTotalMiB)} total, external ${f(h.externalMiB)})` : '';
+  return `Node ${f(u.atPeak.nodeRssMiB)} MiB${heap}, engines ${f(u.atPeak.childrenRssMiB)} MiB`;
 }
 
 async function main(): Promise<void> {

@@ -59,10 +59,12 @@ export async function kustomizationSupport(client: KubeClient): Promise<string |
   }
 }
 
-async function startEddy(o: EddyOptions, names: string[]): Promise<{ child: ChildProcess; pid: number }> {
+async function startEddy(o: EddyOptions, names: string[]): Promise<{ child: ChildProcess; pid: number; metricsUrl: string }> {
   const health = await freePort();
   const metrics = await freePort();
-  const child = spawn(process.execPath, [...CONTROLLER_NODE_FLAGS, join(o.repo, 'bin', 'eddy.mjs'), 'run', '--kubeconfig', o.kubeconfig, '--components', names.join(','),
+  // EDDY_BENCH_NODE_FLAGS adds V8/Node flags to try (space-separated), e.g. `--optimize-for-size`.
+  const extra = (process.env['EDDY_BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...CONTROLLER_NODE_FLAGS, ...extra, join(o.repo, 'bin', 'eddy.mjs'), 'run', '--kubeconfig', o.kubeconfig, '--components', names.join(','),
     '--concurrent', String(o.concurrent), '--kube-api-qps', String(o.qps), '--kube-api-burst', String(o.burst),
     '--storage-addr', '127.0.0.1:0', '--storage-path', join(o.scratch, 'storage'),
     '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${metrics}`, '--log-level', process.env['EDDY_BENCH_LOG_LEVEL'] ?? 'error', '--engine-binary', o.engineBinary], { stdio: ['ignore', process.env['EDDY_BENCH_LOG_LEVEL'] ? 'inherit' : 'ignore', 'inherit'] });
@@ -73,7 +75,7 @@ async function startEddy(o: EddyOptions, names: string[]): Promise<{ child: Chil
     if (Date.now() > deadline) throw new Error('eddy run not ready within 60 s');
     await sleep(100);
   }
-  return { child, pid: child.pid ?? 0 };
+  return { child, pid: child.pid ?? 0, metricsUrl: `http://127.0.0.1:${metrics}/metrics` };
 }
 
 async function stopEddy(child: ChildProcess): Promise<void> {
@@ -97,9 +99,9 @@ async function sourceRevisions(client: KubeClient): Promise<Map<string, string>>
   return new Map(items.flatMap((o) => { const r = artifactRevision(o); return r ? [[o.metadata.name ?? '', r] as const] : []; }));
 }
 
-async function phase(client: KubeClient, pid: number, run: (t0: number) => Promise<number>): Promise<EddyPhase> {
+async function phase(client: KubeClient, eddy: { pid: number; metricsUrl: string }, run: (t0: number) => Promise<number>): Promise<EddyPhase> {
   const before = await readRequestCounts(client);
-  const sampler = await sampleUsage(pid);
+  const sampler = await sampleUsage(eddy.pid, eddy.metricsUrl);
   const seconds = await run(performance.now());
   const usage = await sampler.stop();
   return { seconds, requests: diffCounts(before, await readRequestCounts(client)), usage };
@@ -109,12 +111,13 @@ export async function runEddy(client: KubeClient, o: EddyOptions): Promise<EddyR
   const skipped = await kustomizationSupport(client);
   const names = skipped ? ['source-controller'] : ['source-controller', 'kustomize-controller'];
   if (skipped) o.log(`eddy: Kustomization phases skipped: ${skipped}`);
-  const { child, pid } = await startEddy(o, names);
+  const eddy = await startEddy(o, names);
+  const { child, pid } = eddy;
   try {
     const idleRssMiB = (await processMemory(pid)).rssMiB;
     let sourcesReadySeconds = 0;
     const ks = { apiVersion: KUSTOMIZE_API, kind: 'Kustomization' };
-    const create = await phase(client, pid, async (t0) => {
+    const create = await phase(client, eddy, async (t0) => {
       await parallel(o.count, 32, async (i) => {
         await client.create(ociRepository(i, o.registryHost));
         if (!skipped) await client.create(kustomization(i, o.targetNamespace, 'v1'));
@@ -129,7 +132,7 @@ export async function runEddy(client: KubeClient, o: EddyOptions): Promise<EddyR
     if (skipped) return { components: names, kustomizationsSkipped: skipped, idleRssMiB, sourcesReadySeconds, create };
 
     const revisions = await sourceRevisions(client);
-    const upgrade = await phase(client, pid, async (t0) => {
+    const upgrade = await phase(client, eddy, async (t0) => {
       await parallel(o.count, 32, async (i) => {
         await client.patch(ks, appName(i), FLUX_NS, { spec: { postBuild: { substitute: { [VERSION_VAR]: 'v2' } } } }, { type: 'merge' });
       });

@@ -6,6 +6,22 @@ export interface Usage {
   cpuSeconds: number;
   peakRssMiB: number;
   endRssMiB: number;
+  /** At the sample with the highest total: the Node process alone, and its children (engines). */
+  atPeak: { nodeRssMiB: number; childrenRssMiB: number; heap?: HeapSample };
+}
+
+/** The Node process's heap as its own /metrics reports it (prom-client's default metrics). */
+export interface HeapSample {
+  heapUsedMiB: number;
+  heapTotalMiB: number;
+  externalMiB: number;
+}
+
+async function heapSample(metricsUrl: string): Promise<HeapSample | undefined> {
+  const text = await fetch(metricsUrl).then((r) => r.text(), () => '');
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+  const used = value('nodejs_heap_size_used_bytes');
+  return Number.isNaN(used) ? undefined : { heapUsedMiB: used, heapTotalMiB: value('nodejs_heap_size_total_bytes'), externalMiB: value('nodejs_external_memory_bytes') };
 }
 
 export async function cpuSeconds(pid: number): Promise<number> {
@@ -23,10 +39,15 @@ export async function processTree(pid: number): Promise<number[]> {
   return out;
 }
 
-async function treeRss(pid: number): Promise<number> {
-  let sum = 0;
-  for (const p of await processTree(pid)) sum += await processMemory(p).then((m) => m.rssMiB, () => 0);
-  return sum;
+async function treeRss(pid: number): Promise<{ total: number; node: number }> {
+  let total = 0;
+  let node = 0;
+  for (const p of await processTree(pid)) {
+    const rss = await processMemory(p).then((m) => m.rssMiB, () => 0);
+    total += rss;
+    if (p === pid) node = rss;
+  }
+  return { total, node };
 }
 
 async function treeCpu(pid: number): Promise<number> {
@@ -39,15 +60,23 @@ async function treeCpu(pid: number): Promise<number> {
  * Starts sampling the process tree (eddy plus its engine processes: everything eddy runs);
  * stop() returns the CPU used and the summed RSS peak since the start.
  */
-export async function sampleUsage(pid: number, everyMs = 250): Promise<{ stop: () => Promise<Usage> }> {
+export async function sampleUsage(pid: number, metricsUrl?: string, everyMs = 250): Promise<{ stop: () => Promise<Usage> }> {
   const cpu0 = await treeCpu(pid);
-  let peak = await treeRss(pid);
-  const timer = setInterval(() => void treeRss(pid).then((m) => (peak = Math.max(peak, m)), () => undefined), everyMs);
+  let peak = { total: 0, node: 0, heap: undefined as HeapSample | undefined };
+  const sample = async () => {
+    const rss = await treeRss(pid);
+    if (rss.total <= peak.total) return;
+    peak = { ...rss, heap: metricsUrl ? await heapSample(metricsUrl) : undefined };
+  };
+  await sample();
+  const timer = setInterval(() => void sample().catch(() => undefined), everyMs);
   return {
     stop: async () => {
       clearInterval(timer);
-      const end = await treeRss(pid);
-      return { cpuSeconds: (await treeCpu(pid)) - cpu0, peakRssMiB: Math.max(peak, end), endRssMiB: end };
+      await sample();
+      const end = (await treeRss(pid)).total;
+      const atPeak = { nodeRssMiB: peak.node, childrenRssMiB: peak.total - peak.node, ...(peak.heap ? { heap: peak.heap } : {}) };
+      return { cpuSeconds: (await treeCpu(pid)) - cpu0, peakRssMiB: peak.total, endRssMiB: end, atPeak };
     },
   };
 }
