@@ -4,7 +4,9 @@
 // a Deployment scaled to 0, a ServiceAccount, a Service and an Ingress; then an upgrade round
 // that changes the substituted value of every Kustomization.
 //   node bench/kustomizations.ts [--sizes 10,100,500,1000] [--smoke] [--concurrent 10]
-//                                [--kube-api-qps 50] [--kube-api-burst 300] [--baseline-only]
+//                                [--kube-api-qps 50] [--kube-api-burst 300] [--baseline-only] [--flux]
+// --flux: also run the real Flux source-controller and kustomize-controller (built from the Go
+// module proxy) on the same workload and flags, in a control plane of their own.
 // Baseline in the same run: the same rendered objects server-side applied directly with one
 // KubeClient at the same QPS and concurrency, timed until every Deployment is observed.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +24,8 @@ import { pushArtifact } from '../test/tools/oci-push.ts';
 import { diffCounts, formatCounts, readRequestCounts, type RequestsByVerb } from './kustomizations/api-requests.ts';
 import { baselineRound, parallel, type BaselineRound } from './kustomizations/baseline.ts';
 import { runEddy, type EddyResult } from './kustomizations/eddy.ts';
+import { runFlux, type FluxResult } from './kustomizations/flux.ts';
+import { ensureFluxBinaries, type FluxBinaries } from '../test/tools/flux-binaries.ts';
 import { appName, manifestTemplate, setupObjects } from './kustomizations/workload.ts';
 import { machine } from './machine.ts';
 
@@ -33,6 +37,7 @@ const { values } = parseArgs({
     'kube-api-qps': { type: 'string', default: '50' },
     'kube-api-burst': { type: 'string', default: '300' },
     'baseline-only': { type: 'boolean', default: false },
+    flux: { type: 'boolean', default: false },
   },
 });
 const SIZES = values.smoke ? [5] : values.sizes.split(',').map(Number);
@@ -49,6 +54,7 @@ interface SizeResult {
   pushSeconds: number;
   baseline: { install: BaselineRound & { requests: RequestsByVerb }; upgrade: BaselineRound & { requests: RequestsByVerb } };
   eddy?: EddyResult;
+  flux?: FluxResult;
 }
 
 async function baselineWithRequests(client: KubeClient, admin: KubeClient, n: number, version: string): Promise<BaselineRound & { requests: RequestsByVerb }> {
@@ -57,7 +63,8 @@ async function baselineWithRequests(client: KubeClient, admin: KubeClient, n: nu
   return { ...round, requests: diffCounts(before, await readRequestCounts(admin)) };
 }
 
-async function runSize(binary: string, engineBinary: string, n: number): Promise<SizeResult> {
+/** Without `flux`: the baseline and eddy; with it: Flux's controllers only (baseline left empty). */
+async function runSize(binary: string, engineBinary: string, n: number, flux?: FluxBinaries): Promise<SizeResult> {
   const scratch = await mkdtemp(join(tmpdir(), 'eddy-bench-ks-'));
   const home = join(scratch, 'home');
   const name = 'bench-ks';
@@ -76,6 +83,13 @@ async function runSize(binary: string, engineBinary: string, n: number): Promise
       await pushArtifact({ registryUrl: registry.url, repository: appName(i), tag: 'latest', files: { 'app.yaml': manifestTemplate(appName(i)) }, source: 'https://example.invalid/bench', revision: 'main@sha1:0000000000000000000000000000000000000001' });
     });
     const pushSeconds = (performance.now() - tPush) / 1000;
+    if (flux) {
+      log(`N=${n}: Flux`);
+      const fluxResult = await runFlux(admin, {
+        kubeconfig, scratch, count: n, concurrent: CONCURRENT, qps: QPS, burst: BURST, registryHost: registry.host, targetNamespace: APPS_NS, binaries: flux, log,
+      });
+      return { count: n, pushSeconds, baseline: { install: emptyRound(), upgrade: emptyRound() }, flux: fluxResult };
+    }
 
     log(`N=${n}: baseline`);
     const install = await baselineWithRequests(client, admin, n, 'v1');
@@ -95,6 +109,24 @@ async function runSize(binary: string, engineBinary: string, n: number): Promise
     await clusterDown(home, name);
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+function emptyRound(): BaselineRound & { requests: RequestsByVerb } {
+  return { applySeconds: 0, rolledOutSeconds: 0, requests: {} };
+}
+
+function printFlux(r: SizeResult): void {
+  const x = r.flux;
+  if (!x) return;
+  const f = (v: number) => v.toFixed(1);
+  const b = r.baseline;
+  console.log(`| Flux (${x.versions}): objects created → all OCIRepositories Ready | ${f(x.sourcesReadySeconds)} s |`);
+  console.log(`| Flux: objects created → all Kustomizations Ready at their source's revision | ${f(x.create.seconds)} s (${f(x.create.seconds / b.install.rolledOutSeconds)}× the baseline) |`);
+  console.log(`| Flux: API requests while creating (all clients) | ${formatCounts(x.create.requests)} |`);
+  console.log(`| Flux processes (2): idle RSS / peak RSS / CPU while creating | ${f(x.idleRssMiB)} MiB / ${f(x.create.usage.peakRssMiB)} MiB / ${f(x.create.usage.cpuSeconds)} s |`);
+  console.log(`| Flux upgrade: substitute changed → all Kustomizations Ready, Deployments at v2 | ${f(x.upgrade.seconds)} s (${f(x.upgrade.seconds / b.upgrade.rolledOutSeconds)}× the baseline) |`);
+  console.log(`| Flux upgrade: API requests (all clients) | ${formatCounts(x.upgrade.requests)} |`);
+  console.log(`| Flux upgrade: peak RSS / CPU | ${f(x.upgrade.usage.peakRssMiB)} MiB / ${f(x.upgrade.usage.cpuSeconds)} s |`);
 }
 
 function printSize(r: SizeResult): void {
@@ -128,12 +160,22 @@ function printSize(r: SizeResult): void {
 async function main(): Promise<void> {
   const binary = await ensureClusterBinary({ moduleDir: clusterModuleDir, home: join(repo, '.eddy', 'test-home'), onProgress: log });
   const engine = await ensureEngineBinary({ home: join(repo, '.eddy', 'test-home'), onProgress: log });
+  // The machine is shared: Flux's comparison runs are capped at N=100.
+  if (values.flux && SIZES.some((n) => n > 100)) throw new Error('--flux: sizes above 100 are not supported on a shared machine; pass --sizes 10,100');
+  const flux = values.flux ? await ensureFluxBinaries({ home: join(repo, '.eddy', 'test-home'), onProgress: log }) : undefined;
   const results: SizeResult[] = [];
-  for (const n of SIZES) results.push(await runSize(binary, engine, n));
+  for (const n of SIZES) {
+    const r = await runSize(binary, engine, n);
+    if (flux) r.flux = (await runSize(binary, engine, n, flux)).flux;
+    results.push(r);
+  }
   const m = machine();
   const out = { benchmark: 'kustomizations', date: new Date().toISOString(), machine: m, concurrent: CONCURRENT, qps: QPS, burst: BURST, sizes: results };
   console.log(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}`);
-  for (const r of results) printSize(r);
+  for (const r of results) {
+    printSize(r);
+    printFlux(r);
+  }
   const file = join(repo, 'bench', 'results', `kustomizations-${out.date.replace(/[:.]/g, '-')}.json`);
   await writeFile(file, JSON.stringify(out, null, 2));
   console.log(`wrote ${file}`);

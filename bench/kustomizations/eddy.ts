@@ -85,19 +85,19 @@ async function stopEddy(child: ChildProcess): Promise<void> {
 }
 
 /** Kustomizations that applied their source's current revision at their current spec. */
-function applied(revisions: Map<string, string>): (items: KubeObject[]) => number {
+export function applied(revisions: Map<string, string>): (items: KubeObject[]) => number {
   return (items) => items.filter((k) => {
     const rev = revisions.get(k.metadata.name ?? '');
     return rev !== undefined && observed(k) && isReady(k) && lastAppliedRevision(k) === rev;
   }).length;
 }
 
-async function sourceRevisions(client: KubeClient): Promise<Map<string, string>> {
+export async function sourceRevisions(client: KubeClient): Promise<Map<string, string>> {
   const items = (await client.listAll({ apiVersion: SOURCE_API, kind: 'OCIRepository' }, { namespace: FLUX_NS })).items;
   return new Map(items.flatMap((o) => { const r = artifactRevision(o); return r ? [[o.metadata.name ?? '', r] as const] : []; }));
 }
 
-async function phase(client: KubeClient, pid: number, run: (t0: number) => Promise<number>): Promise<EddyPhase> {
+export async function phase(client: KubeClient, pid: number | readonly number[], run: (t0: number) => Promise<number>): Promise<EddyPhase> {
   const before = await readRequestCounts(client);
   const sampler = await sampleUsage(pid);
   const seconds = await run(performance.now());

@@ -23,23 +23,25 @@ export async function processTree(pid: number): Promise<number[]> {
   return out;
 }
 
-async function treeRss(pid: number): Promise<number> {
+async function treeRss(pids: readonly number[]): Promise<number> {
   let sum = 0;
-  for (const p of await processTree(pid)) sum += await processMemory(p).then((m) => m.rssMiB, () => 0);
+  for (const p of (await Promise.all(pids.map(processTree))).flat()) sum += await processMemory(p).then((m) => m.rssMiB, () => 0);
   return sum;
 }
 
-async function treeCpu(pid: number): Promise<number> {
+async function treeCpu(pids: readonly number[]): Promise<number> {
   let sum = 0;
-  for (const p of await processTree(pid)) sum += await cpuSeconds(p).catch(() => 0);
+  for (const p of (await Promise.all(pids.map(processTree))).flat()) sum += await cpuSeconds(p).catch(() => 0);
   return sum;
 }
 
 /**
- * Starts sampling the process tree (eddy plus its engine processes: everything eddy runs);
- * stop() returns the CPU used and the summed RSS peak since the start.
+ * Starts sampling the process tree (eddy plus its engine processes: everything eddy runs; or
+ * several trees, e.g. Flux's two controllers); stop() returns the CPU used and the peak of the
+ * summed RSS since the start.
  */
-export async function sampleUsage(pid: number, everyMs = 250): Promise<{ stop: () => Promise<Usage> }> {
+export async function sampleUsage(pidOrPids: number | readonly number[], everyMs = 250): Promise<{ stop: () => Promise<Usage> }> {
+  const pid = typeof pidOrPids === 'number' ? [pidOrPids] : pidOrPids;
   const cpu0 = await treeCpu(pid);
   let peak = await treeRss(pid);
   const timer = setInterval(() => void treeRss(pid).then((m) => (peak = Math.max(peak, m)), () => undefined), everyMs);
