@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ensureGoBinary } from '../../src/gobuild/index.ts';
-import { run } from './exec.ts';
+import { checkGo, ensureGoBinary, GoBuildError } from '../../src/gobuild/index.ts';
+import { CommandError, run } from './exec.ts';
 
 export interface FluxComponent {
   /** `source-controller`, `kustomize-controller`. */
@@ -50,6 +50,7 @@ export async function ensureFluxBinaries(opts: FluxBinariesOptions): Promise<Flu
 /** The binary of one component and its CRD directory. */
 export async function ensureFluxBinary(c: FluxComponent, opts: FluxBinariesOptions): Promise<{ binary: string; crdDir: string }> {
   const go = opts.goBinary ?? 'go';
+  await checkGo(go, `Flux ${c.name}`);
   const moduleDir = await writableModule(c, opts.home, go);
   const binary = await ensureGoBinary({
     moduleDir,
@@ -81,7 +82,7 @@ async function writableModule(c: FluxComponent, home: string, go: string): Promi
     await copyWritable(src, staging);
     for (const r of localReplacements(gomod)) {
       const version = requiredVersion(gomod, r.module);
-      if (!version) throw new Error(`${c.module}@${c.version}: go.mod replaces ${r.module} with ${r.dir} but requires no version of it`);
+      if (!version) throw new GoBuildError('DownloadFailed', `${c.module}@${c.version}: go.mod replaces ${r.module} with ${r.dir} but requires no version of it`);
       await copyWritable(await downloadModule(go, r.module, version), path.join(staging, r.dir));
     }
     await fs.writeFile(path.join(staging, '.complete'), `${c.module}@${c.version}\n`);
@@ -96,9 +97,16 @@ async function writableModule(c: FluxComponent, home: string, go: string): Promi
 }
 
 async function downloadModule(go: string, module: string, version: string): Promise<string> {
-  const { stdout } = await run(go, ['mod', 'download', '-json', `${module}@${version}`], { timeoutMs: 300_000, env: { GOWORK: 'off' } });
+  let stdout: string;
+  try {
+    ({ stdout } = await run(go, ['mod', 'download', '-json', `${module}@${version}`], { timeoutMs: 300_000, env: { GOWORK: 'off' } }));
+  } catch (cause) {
+    // -json reports the module's error on stdout even when the command fails.
+    stdout = cause instanceof CommandError ? cause.stdout : '';
+    if (!stdout) throw new GoBuildError('DownloadFailed', `go mod download ${module}@${version} failed`, { cause });
+  }
   const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
-  if (!info.Dir) throw new Error(`go mod download ${module}@${version}: ${info.Error ?? 'no directory reported'}`);
+  if (!info.Dir) throw new GoBuildError('DownloadFailed', `go mod download ${module}@${version}: ${info.Error ?? 'no directory reported'}`);
   return info.Dir;
 }
 

@@ -46,7 +46,6 @@ export async function fluxBinaries(home: string): Promise<FluxBinaries> {
 export async function startFluxController(name: FluxControllerName, o: FluxControllerOptions): Promise<FluxController> {
   const [metrics, health] = [await freePort(), await freePort()];
   const args = [
-    `--kubeconfig=${o.kubeconfig}`,
     `--metrics-addr=127.0.0.1:${metrics}`,
     `--health-addr=127.0.0.1:${health}`,
     '--enable-leader-election=false',
@@ -65,7 +64,9 @@ export async function startFluxController(name: FluxControllerName, o: FluxContr
     command: o.binary,
     args: [...args, ...(o.extraArgs ?? [])],
     logFile: path.join(o.dir, `${name}.log`),
-    env: { RUNTIME_NAMESPACE: o.namespace ?? '' },
+    // KUBECONFIG rather than a flag: controller-runtime registers --kubeconfig on Go's flag set,
+    // which Flux's pflag command line does not necessarily include.
+    env: { KUBECONFIG: o.kubeconfig, RUNTIME_NAMESPACE: o.namespace ?? '' },
     ready: async () => (await fetch(`http://127.0.0.1:${health}/readyz`)).ok,
     timeoutMs: 60_000,
   });
