@@ -1,5 +1,5 @@
 /** Why a Go binary could not be built; each maps to one clear line for the user. */
-export type GoBuildErrorReason = 'GoMissing' | 'GoTooOld' | 'DownloadFailed' | 'BuildFailed';
+export type GoBuildErrorReason = 'GoMissing' | 'GoTooOld' | 'BuildFailed';
 
 export class GoBuildError extends Error {
   readonly reason: GoBuildErrorReason;

@@ -82,7 +82,7 @@ async function writableModule(c: FluxComponent, home: string, go: string): Promi
     await copyWritable(src, staging);
     for (const r of localReplacements(gomod)) {
       const version = requiredVersion(gomod, r.module);
-      if (!version) throw new GoBuildError('DownloadFailed', `${c.module}@${c.version}: go.mod replaces ${r.module} with ${r.dir} but requires no version of it`);
+      if (!version) throw new GoBuildError('BuildFailed', `${c.module}@${c.version}: go.mod replaces ${r.module} with ${r.dir} but requires no version of it`);
       await copyWritable(await downloadModule(go, r.module, version), path.join(staging, r.dir));
     }
     await fs.writeFile(path.join(staging, '.complete'), `${c.module}@${c.version}\n`);
@@ -103,10 +103,10 @@ async function downloadModule(go: string, module: string, version: string): Prom
   } catch (cause) {
     // -json reports the module's error on stdout even when the command fails.
     stdout = cause instanceof CommandError ? cause.stdout : '';
-    if (!stdout) throw new GoBuildError('DownloadFailed', `go mod download ${module}@${version} failed`, { cause });
+    if (!stdout) throw new GoBuildError('BuildFailed', `go mod download ${module}@${version} failed`, { cause });
   }
   const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
-  if (!info.Dir) throw new GoBuildError('DownloadFailed', `go mod download ${module}@${version}: ${info.Error ?? 'no directory reported'}`);
+  if (!info.Dir) throw new GoBuildError('BuildFailed', `go mod download ${module}@${version}: ${info.Error ?? 'no directory reported'}`);
   return info.Dir;
 }
 
