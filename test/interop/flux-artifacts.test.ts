@@ -29,6 +29,10 @@ import { directoryEntries } from '../tools/tar.ts';
 type Artifact = { url: string; path: string; revision: string; digest: string; size?: number; lastUpdateTime?: string; metadata?: Record<string, string> };
 type Source = KubeObject & { status?: { artifact?: Artifact; conditions?: { type: string; status: string; reason: string; message: string }[]; observedGeneration?: number } };
 
+/** Conditions without times, for comparing what two controllers wrote. */
+const conditionsOf = (o: { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }) =>
+  (o.status?.conditions ?? []).map(({ type, status, reason, message }) => ({ type, status, reason, message })).sort((a, b) => a.type.localeCompare(b.type));
+
 const ready = (o: { metadata: { generation?: number }; status?: { conditions?: { type: string; status: string }[]; observedGeneration?: number } }) =>
   o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true && o.status.observedGeneration === o.metadata.generation;
 
@@ -152,6 +156,16 @@ describe('artifact interop with real Flux controllers', () => {
       kustomization(fluxSrcNs, 'oci', { kind: 'OCIRepository', name: 'oci' }),
       kustomization(eddySrcNs, 'oci', { kind: 'OCIRepository', name: 'oci' }),
     ]);
+    // status.url: a stable link to the latest artifact; artifact.metadata: every manifest annotation.
+    for (const src of [fluxSrc, eddySrc]) {
+      const ns = src.metadata.namespace ?? '';
+      const url = (src.status as { url?: string } | undefined)?.url ?? '';
+      assert.ok(url.endsWith(`/ocirepository/${ns}/oci/latest.tar.gz`), `status.url in ${ns}: ${url}`);
+      const bytes = Buffer.from(await (await fetch(url)).arrayBuffer());
+      assert.equal(`sha256:${createHash('sha256').update(bytes).digest('hex')}`, src.status?.artifact?.digest, `latest.tar.gz is the artifact in ${ns}`);
+    }
+    assert.deepEqual(eddySrc.status?.artifact?.metadata, fluxSrc.status?.artifact?.metadata);
+    assert.deepEqual(conditionsOf(eddySrc), conditionsOf(fluxSrc));
     for (const ns of [fluxSrcNs, eddySrcNs]) {
       const ks = await waitReady<Ks>(KS, ns, 'oci', (k) => k.status?.lastAppliedRevision === `v1@${pushed.digest}`);
       assert.equal(ks.status?.lastAppliedOriginRevision, origin, `origin revision in ${ns}`);
@@ -177,6 +191,7 @@ describe('artifact interop with real Flux controllers', () => {
       .map((s) => s.status?.artifact) as [Artifact, Artifact];
     assert.equal(fluxArt.revision, `main@sha1:${sha}`);
     assert.equal(eddyArt.revision, fluxArt.revision);
+    assert.deepEqual(conditionsOf(await client.get<Source>(GITREPO, 'same', eddySrcNs)), conditionsOf(await client.get<Source>(GITREPO, 'same', fluxSrcNs)));
 
     const trees: string[][] = [];
     for (const [who, art, ns] of [['flux', fluxArt, fluxSrcNs], ['eddy', eddyArt, eddySrcNs]] as const) {
@@ -199,5 +214,19 @@ describe('artifact interop with real Flux controllers', () => {
     }
     t.diagnostic(`tarball digests ${fluxArt.digest === eddyArt.digest ? 'are equal' : 'differ'}`);
     assert.deepEqual(trees[1], trees[0], 'the same files are kept (default and .sourceignore exclusions)');
+  });
+
+  it('(c) Kustomization statuses written by eddy and by Flux have the same shape', async () => {
+    // In fluxSrcNs eddy's kustomize controller wrote them, in eddySrcNs Flux's.
+    for (const name of ['app', 'oci']) {
+      const [byEddy, byFlux] = await Promise.all([client.get<Ks>(KS, name, fluxSrcNs), client.get<Ks>(KS, name, eddySrcNs)]);
+      const shape = (k: Ks) => ({
+        keys: Object.keys(k.status ?? {}).sort(),
+        conditions: conditionsOf(k).map((c) => ({ ...c, message: c.message.replace(k.status?.lastAppliedRevision ?? '', '<rev>') })),
+        history: (k.status?.history ?? []).map((h) => ({ keys: Object.keys(h).sort(), metadata: Object.keys((h as { metadata?: object }).metadata ?? {}).sort(), status: h.lastReconciledStatus })),
+        finalizers: k.metadata.finalizers,
+      });
+      assert.deepEqual(shape(byEddy), shape(byFlux), name);
+    }
   });
 });
