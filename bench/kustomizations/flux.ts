@@ -7,7 +7,7 @@ import { applyFluxOnlyCRDs, startFluxController, type FluxController } from '../
 import { processMemory } from '../memory.ts';
 import { parallel } from './baseline.ts';
 import { applied, phase, sourceRevisions, type EddyPhase } from './eddy.ts';
-import { deploymentsAt, isReady, waitAll } from './wait.ts';
+import { artifactRevision, deploymentsAt, isReady, waitAll } from './wait.ts';
 import { FLUX_NS, KUSTOMIZE_API, SOURCE_API, VERSION_VAR, appName, kustomization, ociRepository } from './workload.ts';
 
 export interface FluxRunOptions {
@@ -51,9 +51,10 @@ export async function runFlux(client: KubeClient, o: FluxRunOptions): Promise<Fl
         await client.create(kustomization(i, o.targetNamespace, 'v1'));
       });
       sourcesReadySeconds = await waitAll(client, { apiVersion: SOURCE_API, kind: 'OCIRepository' }, FLUX_NS, {
-        t0, count: o.count, timeoutS: 1800, what: 'Flux: OCIRepositories Ready', done: (items) => items.filter(isReady).length, log: o.log,
+        t0, count: o.count, timeoutS: 1800, what: 'Flux: OCIRepositories Ready', done: (items) => items.filter((s) => isReady(s) && artifactRevision(s) !== undefined).length, log: o.log,
       });
       const revisions = await sourceRevisions(client);
+      if (revisions.size < o.count) o.log(`Flux: only ${revisions.size} of ${o.count} sources have an artifact revision`);
       return waitAll(client, ks, FLUX_NS, { t0, count: o.count, timeoutS: 1800, what: 'Flux: Kustomizations applied', done: applied(revisions), log: o.log });
     });
     const revisions = await sourceRevisions(client);
