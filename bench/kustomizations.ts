@@ -4,7 +4,9 @@
 // a Deployment scaled to 0, a ServiceAccount, a Service and an Ingress; then an upgrade round
 // that changes the substituted value of every Kustomization.
 //   node bench/kustomizations.ts [--sizes 10,100,500,1000] [--smoke] [--concurrent 10]
-//                                [--kube-api-qps 50] [--kube-api-burst 300] [--baseline-only]
+//                                [--kube-api-qps 50] [--kube-api-burst 300] [--baseline-only] [--flux]
+// --flux: also run the real Flux source-controller and kustomize-controller (built from the Go
+// module proxy) on the same workload and flags, in a control plane of their own.
 // Baseline in the same run: the same rendered objects server-side applied directly with one
 // KubeClient at the same QPS and concurrency, timed until every Deployment is observed.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +25,8 @@ import { diffCounts, formatCounts, readRequestCounts, type RequestsByVerb } from
 import { baselineRound, parallel, type BaselineRound } from './kustomizations/baseline.ts';
 import { runEddy, type EddyResult } from './kustomizations/eddy.ts';
 import type { Usage } from './kustomizations/process-usage.ts';
+import { runFlux, type FluxResult } from './kustomizations/flux.ts';
+import { ensureFluxBinaries, type FluxBinaries } from '../test/tools/flux-binaries.ts';
 import { appName, manifestTemplate, setupObjects } from './kustomizations/workload.ts';
 import { machine } from './machine.ts';
 
@@ -36,6 +40,7 @@ const { values } = parseArgs({
     'baseline-only': { type: 'boolean', default: false },
     // For iterating on eddy: the table then has no baseline to compare with.
     'skip-baseline': { type: 'boolean', default: false },
+    flux: { type: 'boolean', default: false },
   },
 });
 const SIZES = values.smoke ? [5] : values.sizes.split(',').map(Number);
@@ -52,6 +57,7 @@ interface SizeResult {
   pushSeconds: number;
   baseline?: { install: BaselineRound & { requests: RequestsByVerb }; upgrade: BaselineRound & { requests: RequestsByVerb } };
   eddy?: EddyResult;
+  flux?: FluxResult;
 }
 
 async function baselineWithRequests(client: KubeClient, admin: KubeClient, n: number, version: string): Promise<BaselineRound & { requests: RequestsByVerb }> {
@@ -60,7 +66,8 @@ async function baselineWithRequests(client: KubeClient, admin: KubeClient, n: nu
   return { ...round, requests: diffCounts(before, await readRequestCounts(admin)) };
 }
 
-async function runSize(binary: string, engineBinary: string, n: number): Promise<SizeResult> {
+/** Without `flux`: the baseline and eddy; with it: Flux's controllers only (no baseline). */
+async function runSize(binary: string, engineBinary: string, n: number, flux?: FluxBinaries): Promise<SizeResult> {
   const scratch = await mkdtemp(join(tmpdir(), 'eddy-bench-ks-'));
   const home = join(scratch, 'home');
   const name = 'bench-ks';
@@ -79,6 +86,13 @@ async function runSize(binary: string, engineBinary: string, n: number): Promise
       await pushArtifact({ registryUrl: registry.url, repository: appName(i), tag: 'latest', files: { 'app.yaml': manifestTemplate(appName(i)) }, source: 'https://example.invalid/bench', revision: 'main@sha1:0000000000000000000000000000000000000001' });
     });
     const pushSeconds = (performance.now() - tPush) / 1000;
+    if (flux) {
+      log(`N=${n}: Flux`);
+      const fluxResult = await runFlux(admin, {
+        kubeconfig, scratch, count: n, concurrent: CONCURRENT, qps: QPS, burst: BURST, registryHost: registry.host, targetNamespace: APPS_NS, binaries: flux, log,
+      });
+      return { count: n, pushSeconds, flux: fluxResult };
+    }
 
     const result: SizeResult = { count: n, pushSeconds };
     if (!values['skip-baseline']) {
@@ -103,10 +117,28 @@ async function runSize(binary: string, engineBinary: string, n: number): Promise
   }
 }
 
+/** Seconds, and their multiple of the baseline when there is one. */
+function vsBaseline(x: number, base: number | undefined): string {
+  return base === undefined ? `${x.toFixed(1)} s` : `${x.toFixed(1)} s (${(x / base).toFixed(1)}× the baseline)`;
+}
+
+function printFlux(r: SizeResult): void {
+  const x = r.flux;
+  if (!x) return;
+  const f = (v: number) => v.toFixed(1);
+  const b = r.baseline;
+  console.log(`| Flux (${x.versions}): objects created → all OCIRepositories Ready | ${f(x.sourcesReadySeconds)} s |`);
+  console.log(`| Flux: objects created → all Kustomizations Ready at their source's revision | ${vsBaseline(x.create.seconds, b?.install.rolledOutSeconds)} |`);
+  console.log(`| Flux: API requests while creating (all clients) | ${formatCounts(x.create.requests)} |`);
+  console.log(`| Flux processes (2): idle RSS / peak RSS / CPU while creating | ${f(x.idleRssMiB)} MiB / ${f(x.create.usage.peakRssMiB)} MiB / ${f(x.create.usage.cpuSeconds)} s |`);
+  console.log(`| Flux upgrade: substitute changed → all Kustomizations Ready, Deployments at v2 | ${vsBaseline(x.upgrade.seconds, b?.upgrade.rolledOutSeconds)} |`);
+  console.log(`| Flux upgrade: API requests (all clients) | ${formatCounts(x.upgrade.requests)} |`);
+  console.log(`| Flux upgrade: peak RSS / CPU | ${f(x.upgrade.usage.peakRssMiB)} MiB / ${f(x.upgrade.usage.cpuSeconds)} s |`);
+}
+
 function printSize(r: SizeResult): void {
   const f = (x: number) => x.toFixed(1);
   const b = r.baseline;
-  const ratio = (x: number, base: number | undefined) => base === undefined ? `${f(x)} s` : `${f(x)} s (${f(x / base)}× the baseline)`;
   console.log(`\n### N = ${r.count}: ${r.count} OCIRepositories + ${r.count} Kustomizations, --concurrent ${CONCURRENT}, QPS ${QPS}/${BURST}\n`);
   console.log('| measure | value |\n|---|---|');
   console.log(`| artifacts pushed to the registry (16 at a time; not measured below) | ${f(r.pushSeconds)} s |`);
@@ -122,13 +154,13 @@ function printSize(r: SizeResult): void {
   if (e.kustomizationsSkipped) {
     console.log(`| eddy: Kustomizations | not run: ${e.kustomizationsSkipped} |`);
   } else {
-    console.log(`| eddy: objects created → all Kustomizations Ready at their source's revision | ${ratio(e.create.seconds, b?.install.rolledOutSeconds)} |`);
+    console.log(`| eddy: objects created → all Kustomizations Ready at their source's revision | ${vsBaseline(e.create.seconds, b?.install.rolledOutSeconds)} |`);
   }
   console.log(`| eddy: API requests while creating (all clients) | ${formatCounts(e.create.requests)} |`);
   console.log(`| eddy process: idle RSS / peak RSS / CPU while creating | ${f(e.idleRssMiB)} MiB / ${f(e.create.usage.peakRssMiB)} MiB / ${f(e.create.usage.cpuSeconds)} s |`);
   console.log(`| eddy at its peak while creating | ${atPeak(e.create.usage)} |`);
   if (e.upgrade) {
-    console.log(`| eddy upgrade: substitute changed → all Kustomizations Ready, Deployments at v2 | ${ratio(e.upgrade.seconds, b?.upgrade.rolledOutSeconds)} |`);
+    console.log(`| eddy upgrade: substitute changed → all Kustomizations Ready, Deployments at v2 | ${vsBaseline(e.upgrade.seconds, b?.upgrade.rolledOutSeconds)} |`);
     console.log(`| eddy upgrade: API requests (all clients) | ${formatCounts(e.upgrade.requests)} |`);
     console.log(`| eddy upgrade: peak RSS / CPU | ${f(e.upgrade.usage.peakRssMiB)} MiB / ${f(e.upgrade.usage.cpuSeconds)} s |`);
     console.log(`| eddy at its peak while upgrading | ${atPeak(e.upgrade.usage)} |`);
@@ -145,12 +177,21 @@ function atPeak(u: Usage): string {
 async function main(): Promise<void> {
   const binary = await ensureClusterBinary({ moduleDir: clusterModuleDir, home: join(repo, '.eddy', 'test-home'), onProgress: log });
   const engine = await ensureEngineBinary({ home: join(repo, '.eddy', 'test-home'), onProgress: log });
+  // The machine is shared: Flux's comparison runs are capped at N=100.
+  const flux = values.flux ? await ensureFluxBinaries({ home: join(repo, '.eddy', 'test-home'), onProgress: log }) : undefined;
   const results: SizeResult[] = [];
-  for (const n of SIZES) results.push(await runSize(binary, engine, n));
+  for (const n of SIZES) {
+    const r = await runSize(binary, engine, n);
+    if (flux) r.flux = (await runSize(binary, engine, n, flux)).flux;
+    results.push(r);
+  }
   const m = machine();
   const out = { benchmark: 'kustomizations', date: new Date().toISOString(), machine: m, concurrent: CONCURRENT, qps: QPS, burst: BURST, sizes: results };
   console.log(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}`);
-  for (const r of results) printSize(r);
+  for (const r of results) {
+    printSize(r);
+    printFlux(r);
+  }
   const file = join(repo, 'bench', 'results', `kustomizations-${out.date.replace(/[:.]/g, '-')}.json`);
   await writeFile(file, JSON.stringify(out, null, 2));
   console.log(`wrote ${file}`);

@@ -8,6 +8,7 @@ import { ClusterError } from '../src/cluster/errors.ts';
 import { ensureEngineBinary } from '../src/engines/index.ts';
 import { clusterDown, clusterUp } from '../src/cluster/lifecycle.ts';
 import { clusterModuleDir } from '../src/cluster/paths.ts';
+import { ensureFluxBinaries } from '../test/tools/flux-binaries.ts';
 import { k8sBinaries } from '../test/tools/k8s-binaries.ts';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -24,6 +25,9 @@ async function main(): Promise<number> {
   const binary = await ensureClusterBinary({ moduleDir: clusterModuleDir, home, onProgress: log });
   // Built once here so test files running in parallel never build it side by side.
   const engine = await ensureEngineBinary({ home, onProgress: log });
+  // Real Flux controllers (interop tests): built only when such tests are in the run, as a cold
+  // build takes minutes.
+  const flux = files.some((f) => f.includes('interop') || /[*?[]/.test(f)) ? await ensureFluxBinaries({ home, onProgress: log }) : undefined;
   const started = Date.now();
   const st = await clusterUp({ home, name, nodes: 2, binary });
   log(`control plane ${st.version} ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${st.kubeconfig}`);
@@ -38,6 +42,11 @@ async function main(): Promise<number> {
       EDDY_TEST_KUBECONFIG: st.kubeconfig ?? '',
       EDDY_CLUSTER_BINARY: binary,
       EDDY_ENGINE_BINARY: engine,
+      ...(flux ? {
+        EDDY_FLUX_SOURCE_CONTROLLER: flux.sourceController,
+        EDDY_FLUX_KUSTOMIZE_CONTROLLER: flux.kustomizeController,
+        EDDY_FLUX_CRD_DIRS: flux.crdDirs.join(':'),
+      } : {}),
       PATH: `${join(tools.kubectl, '..')}:${process.env['PATH'] ?? ''}`,
     });
   } finally {

@@ -87,21 +87,22 @@ async function stopEddy(child: ChildProcess): Promise<void> {
 }
 
 /** Kustomizations that applied their source's current revision at their current spec. */
-function applied(revisions: Map<string, string>): (items: KubeObject[]) => number {
+export function applied(revisions: Map<string, string>): (items: KubeObject[]) => number {
   return (items) => items.filter((k) => {
     const rev = revisions.get(k.metadata.name ?? '');
     return rev !== undefined && observed(k) && isReady(k) && lastAppliedRevision(k) === rev;
   }).length;
 }
 
-async function sourceRevisions(client: KubeClient): Promise<Map<string, string>> {
+export async function sourceRevisions(client: KubeClient): Promise<Map<string, string>> {
   const items = (await client.listAll({ apiVersion: SOURCE_API, kind: 'OCIRepository' }, { namespace: FLUX_NS })).items;
   return new Map(items.flatMap((o) => { const r = artifactRevision(o); return r ? [[o.metadata.name ?? '', r] as const] : []; }));
 }
 
-async function phase(client: KubeClient, eddy: { pid: number; metricsUrl: string }, run: (t0: number) => Promise<number>): Promise<EddyPhase> {
+/** `pids`: the measured processes (with their children); `metricsUrl`: a Node process's /metrics, for its heap. */
+export async function phase(client: KubeClient, target: { pids: number | readonly number[]; metricsUrl?: string }, run: (t0: number) => Promise<number>): Promise<EddyPhase> {
   const before = await readRequestCounts(client);
-  const sampler = await sampleUsage(eddy.pid, eddy.metricsUrl);
+  const sampler = await sampleUsage(target.pids, target.metricsUrl);
   const seconds = await run(performance.now());
   const usage = await sampler.stop();
   return { seconds, requests: diffCounts(before, await readRequestCounts(client)), usage };
@@ -117,7 +118,7 @@ export async function runEddy(client: KubeClient, o: EddyOptions): Promise<EddyR
     const idleRssMiB = (await processMemory(pid)).rssMiB;
     let sourcesReadySeconds = 0;
     const ks = { apiVersion: KUSTOMIZE_API, kind: 'Kustomization' };
-    const create = await phase(client, eddy, async (t0) => {
+    const create = await phase(client, { pids: eddy.pid, metricsUrl: eddy.metricsUrl }, async (t0) => {
       await parallel(o.count, 32, async (i) => {
         await client.create(ociRepository(i, o.registryHost));
         if (!skipped) await client.create(kustomization(i, o.targetNamespace, 'v1'));
@@ -132,7 +133,7 @@ export async function runEddy(client: KubeClient, o: EddyOptions): Promise<EddyR
     if (skipped) return { components: names, kustomizationsSkipped: skipped, idleRssMiB, sourcesReadySeconds, create };
 
     const revisions = await sourceRevisions(client);
-    const upgrade = await phase(client, eddy, async (t0) => {
+    const upgrade = await phase(client, { pids: eddy.pid, metricsUrl: eddy.metricsUrl }, async (t0) => {
       await parallel(o.count, 32, async (i) => {
         await client.patch(ks, appName(i), FLUX_NS, { spec: { postBuild: { substitute: { [VERSION_VAR]: 'v2' } } } }, { type: 'merge' });
       });

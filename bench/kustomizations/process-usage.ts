@@ -39,28 +39,31 @@ export async function processTree(pid: number): Promise<number[]> {
   return out;
 }
 
-async function treeRss(pid: number): Promise<{ total: number; node: number }> {
+/** Summed RSS of the trees, and of their roots alone (the Node processes; the rest are engines). */
+async function treeRss(pids: readonly number[]): Promise<{ total: number; node: number }> {
   let total = 0;
   let node = 0;
-  for (const p of await processTree(pid)) {
+  for (const p of (await Promise.all(pids.map(processTree))).flat()) {
     const rss = await processMemory(p).then((m) => m.rssMiB, () => 0);
     total += rss;
-    if (p === pid) node = rss;
+    if (pids.includes(p)) node += rss;
   }
   return { total, node };
 }
 
-async function treeCpu(pid: number): Promise<number> {
+async function treeCpu(pids: readonly number[]): Promise<number> {
   let sum = 0;
-  for (const p of await processTree(pid)) sum += await cpuSeconds(p).catch(() => 0);
+  for (const p of (await Promise.all(pids.map(processTree))).flat()) sum += await cpuSeconds(p).catch(() => 0);
   return sum;
 }
 
 /**
- * Starts sampling the process tree (eddy plus its engine processes: everything eddy runs);
- * stop() returns the CPU used and the summed RSS peak since the start.
+ * Starts sampling the process tree (eddy plus its engine processes: everything eddy runs; or
+ * several trees, e.g. Flux's two controllers); stop() returns the CPU used and the peak of the
+ * summed RSS since the start.
  */
-export async function sampleUsage(pid: number, metricsUrl?: string, everyMs = 250): Promise<{ stop: () => Promise<Usage> }> {
+export async function sampleUsage(pidOrPids: number | readonly number[], metricsUrl?: string, everyMs = 250): Promise<{ stop: () => Promise<Usage> }> {
+  const pid = typeof pidOrPids === 'number' ? [pidOrPids] : pidOrPids;
   const cpu0 = await treeCpu(pid);
   let peak = { total: 0, node: 0, heap: undefined as HeapSample | undefined };
   const sample = async () => {

@@ -136,6 +136,10 @@ export function setupObjects(targetNamespaces: readonly string[]): KubeObject[] 
         { apiGroups: [''], resources: ['serviceaccounts', 'services', 'configmaps'], verbs: ['*'] },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['*'] },
         { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['*'] },
+        // Flux's kustomize-controller health-checks a Deployment as the impersonated account, and
+        // its kstatus reader lists the ReplicaSets and Pods too (forbidden → HealthCheckFailed).
+        { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
       ],
     }, {
       apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'deployer', namespace: target },

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeTempDir, type TempDir } from '../../test/tools/tmp.ts';
+import { ArtifactServer } from './server.ts';
 import { ArtifactStorage } from './storage.ts';
 
 describe('ArtifactStorage', () => {
@@ -105,6 +106,32 @@ describe('ArtifactStorage', () => {
     await fs.writeFile(stale, '');
     await fs.utimes(stale, new Date(clock - 120_000), new Date(clock - 120_000));
     assert.deepEqual(await s.garbageCollect({ path: paths[3]! }), ['gitrepository/flux-system/app/.tmp-crashed']);
+  });
+
+  it('links latest.tar.gz to the current artifact (Flux status.url); the link is served, moved and never collected', async () => {
+    const s = new ArtifactStorage({ root: path.join(tmp.path, 'link'), advertisedBaseUrl: '127.0.0.1:9', retentionRecords: 1, retentionTtlMs: 60_000, now });
+    const server = new ArtifactServer({ root: s.root });
+    await fs.mkdir(s.root, { recursive: true });
+    const addr = await server.start('127.0.0.1:0');
+    try {
+      const first = await store(s, 'oci', 'v: 1\n');
+      assert.equal(await s.symlink(first, 'latest.tar.gz'), 'http://127.0.0.1:9/gitrepository/flux-system/oci/latest.tar.gz');
+      clock += 1_000;
+      const second = await store(s, 'oci', 'v: 2\n');
+      await s.symlink(second, 'latest.tar.gz');
+      const dir = path.join(s.root, 'gitrepository/flux-system/oci');
+      assert.equal(await fs.readlink(path.join(dir, 'latest.tar.gz')), path.basename(second.path), 'relative link to the new file');
+      const res = await fetch(`http://${addr}/gitrepository/flux-system/oci/latest.tar.gz`);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('etag'), `"${second.digest}"`);
+      assert.deepEqual(Buffer.from(await res.arrayBuffer()), await fs.readFile(s.localPath(second)));
+      // Retention of one record: the older artifact goes, the link stays and is not counted.
+      assert.deepEqual(await s.garbageCollect(second), [first.path]);
+      assert.deepEqual((await fs.readdir(dir)).sort(), [path.basename(second.path), 'latest.tar.gz'].sort());
+      await assert.rejects(s.symlink(second, '../escape'), { reason: 'IllegalPath' });
+    } finally {
+      await server.stop();
+    }
   });
 
   it('deletes everything of one object for the finalizer', async () => {

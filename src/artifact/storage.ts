@@ -187,6 +187,31 @@ export class ArtifactStorage {
     return artifact;
   }
 
+  /**
+   * Points `<kind>/<ns>/<name>/<linkName>` at the artifact's file (replaced atomically) and
+   * returns its URL: Flux's `status.url` of OCIRepository and Bucket, a stable download link of
+   * the latest artifact. Symlinks are not artifacts, so garbage collection never counts them.
+   */
+  async symlink(artifact: Pick<Artifact, 'path'>, linkName: string): Promise<string> {
+    const target = this.localPath(artifact);
+    const [kind, namespace, name, file] = artifact.path.split('/') as [string, string, string, string];
+    if (!FILE_NAME.test(linkName)) throw new ArtifactError('IllegalPath', `invalid link name '${linkName.slice(0, 100)}'`);
+    const rel = `${this.objectDir(kind, namespace, name)}/${linkName}`;
+    return this.withLock(kind, namespace, name, async () => {
+      const dir = path.dirname(target);
+      const tmp = path.join(dir, `${TEMP_PREFIX}${randomUUID()}`);
+      // Relative, so the storage root can move (a volume mounted elsewhere) without breaking it.
+      await fs.symlink(file, tmp);
+      try {
+        await fs.rename(tmp, path.join(dir, linkName));
+      } catch (err) {
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
+      return `${this.baseUrl}/${rel}`;
+    });
+  }
+
   /** True when the artifact's file exists as a regular file (a symlink does not count, as in Flux). */
   async exists(artifact: Pick<Artifact, 'path'>): Promise<boolean> {
     try {

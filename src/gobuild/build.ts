@@ -61,7 +61,8 @@ export async function ensureGoBinary(spec: GoBinarySpec): Promise<string> {
   return target;
 }
 
-async function checkGo(go: string, label: string): Promise<string> {
+/** The toolchain's version (`go1.26.8`); throws GoBuildError GoMissing or GoTooOld. */
+export async function checkGo(go: string, label: string): Promise<string> {
   let out: string;
   try {
     out = (await run(go, ['env', 'GOVERSION'])).stdout.trim();

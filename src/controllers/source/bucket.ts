@@ -53,4 +53,6 @@ export const bucketKind: SourceKind<Bucket> = {
   url: (o) => `${o.spec.endpoint}/${o.spec.bucketName}`,
   observedInputs: (o) => ({ observedIgnore: o.spec.ignore }),
   fetch: fetchBucket,
+  latestLink: true,
+  storedMessage: (revision) => `stored artifact: revision '${revision}'`,
 };

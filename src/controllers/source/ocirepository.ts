@@ -10,7 +10,6 @@ import { FetchError, type FetchContext, type FetchResult, type SourceKind } from
 
 const MAX_LAYER_BYTES = 512 * 1024 * 1024;
 const MAX_UNTAR_BYTES = 1024 * 1024 * 1024;
-const SOURCE_ANNOTATION = 'org.opencontainers.image.source';
 const REVISION_ANNOTATION = 'org.opencontainers.image.revision';
 
 /**
@@ -81,7 +80,8 @@ async function fetchOci(obj: OCIRepository, ctx: FetchContext): Promise<FetchRes
     if (ctx.inputsUnchanged && ctx.current?.revision === resolved.revision) return { kind: 'unchanged', revision: resolved.revision };
     const pulled = await pullArtifact({ ...target, ref: { digest: resolved.digest }, layerSelector: spec.layerSelector, dest: join(ctx.tmpDir, 'layer.tgz'), maxBytes: MAX_LAYER_BYTES })
       .catch((err: unknown) => Promise.reject(ociFetchError(err, 'pull')));
-    const metadata = Object.fromEntries(Object.entries(pulled.annotations).filter(([k]) => k === SOURCE_ANNOTATION || k === REVISION_ANNOTATION));
+    // Every manifest annotation, as Flux records them (created, source, revision, custom ones).
+    const metadata = { ...pulled.annotations };
     const origin = pulled.annotations[REVISION_ANNOTATION];
     const common = { revision: resolved.revision, metadata, ...(origin ? { originRevision: origin } : {}) };
     if (spec.layerSelector?.operation === 'copy') return { kind: 'tarball', file: pulled.layerPath, ...common };
@@ -98,6 +98,10 @@ export const ociRepositoryKind: SourceKind<OCIRepository> = {
   ref: { apiVersion: API_VERSION, kind: 'OCIRepository' },
   storageKind: 'ocirepository',
   url: (o) => o.spec.url,
-  observedInputs: (o) => ({ observedIgnore: o.spec.ignore, observedLayerSelector: o.spec.layerSelector, url: o.spec.url }),
+  // status.url is the latest.tar.gz link, not spec.url: a new URL serving the same manifest
+  // digest is the same content, as in Flux.
+  observedInputs: (o) => ({ observedIgnore: o.spec.ignore, observedLayerSelector: o.spec.layerSelector }),
   fetch: fetchOci,
+  latestLink: true,
+  storedMessage: (revision) => `stored artifact for digest '${revision}'`,
 };

@@ -38,6 +38,10 @@ export interface SourceKind<T extends KubeObject> {
   verify?(obj: T, result: FetchResult, ctx: FetchContext): Promise<void>;
   /** The URL named in events. */
   url(obj: T): string;
+  /** Keep `latest.tar.gz` linked to the artifact and its URL in `status.url` (Flux: OCIRepository, Bucket). */
+  latestLink?: boolean;
+  /** The ArtifactInStorage (and so Ready) message; default Flux's GitRepository wording. */
+  storedMessage?(revision: string): string;
 }
 
 /** A fetch failure with the condition reason Flux uses (AuthenticationFailed, GitOperationFailed, …). */

@@ -108,6 +108,7 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
     const artifact = s.obj.status?.artifact;
     if (artifact && !(await this.o.storage.exists(artifact))) {
       delete s.obj.status?.artifact;
+      if (this.o.kind.latestLink) delete s.obj.status?.['url'];
       remove(s.obj, 'ArtifactInStorage');
     }
     s.ctx.current = s.obj.status?.artifact;
@@ -135,13 +136,17 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
     const { storage, kind } = this.o;
     const { namespace = '', name = '' } = s.obj.metadata;
     const status = (s.obj.status ??= {});
+    const stored = (revision: string) => kind.storedMessage?.(revision) ?? `stored artifact for revision '${revision}'`;
     if (r.kind === 'unchanged') {
-      if (status.artifact) markTrue(s.obj, 'ArtifactInStorage', 'Succeeded', `stored artifact for revision '${status.artifact.revision}'`);
+      if (status.artifact) {
+        markTrue(s.obj, 'ArtifactInStorage', 'Succeeded', stored(status.artifact.revision));
+        await this.linkLatest(s.obj, status.artifact);
+      }
       return CONTINUE;
     }
-    let stored;
+    let file;
     try {
-      stored = await this.store(s.obj, r);
+      file = await this.store(s.obj, r);
     } catch (err) {
       const message = `failed to archive artifact: ${err instanceof Error ? err.message : String(err)}`;
       markTrue(s.obj, 'StorageOperationFailed', 'ArchiveOperationFailed', message);
@@ -150,15 +155,23 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
     remove(s.obj, 'StorageOperationFailed');
     const metadata = r.metadata;
     const previous = status.artifact?.revision;
-    const artifact = storage.artifactFor(kind.storageKind, namespace, name, r.revision, stored.digest, stored.size, metadata);
+    const artifact = storage.artifactFor(kind.storageKind, namespace, name, r.revision, file.digest, file.size, metadata);
     Object.assign(status, { artifact, ...kind.observedInputs(s.obj) });
-    markTrue(s.obj, 'ArtifactInStorage', 'Succeeded', `stored artifact for revision '${r.revision}'`);
+    markTrue(s.obj, 'ArtifactInStorage', 'Succeeded', stored(r.revision));
+    await this.linkLatest(s.obj, artifact);
     await storage.garbageCollect(artifact).catch(() => undefined);
     if (previous !== r.revision) {
       s.successEvent = { reason: 'NewArtifact', note: `stored artifact with revision '${r.revision}' from '${kind.url(s.obj)}'`, metadata: { revision: r.revision } };
     }
     return CONTINUE;
   };
+
+  /** status.url: the latest.tar.gz link, best effort as in Flux (a failure only leaves the old URL). */
+  private async linkLatest(obj: T, artifact: Artifact): Promise<void> {
+    if (!this.o.kind.latestLink) return;
+    const url = await this.o.storage.symlink(artifact, 'latest.tar.gz').catch(() => undefined);
+    if (url !== undefined) (obj.status ??= {})['url'] = url;
+  }
 
   /** Packages a directory (ignore rules applied) or stores a ready tarball as is. */
   private async store(obj: T, r: Exclude<FetchResult, { kind: 'unchanged' }>): Promise<StoredFile> {
