@@ -21,7 +21,7 @@ import { startOciRegistry, type OciRegistry } from '../test/servers/oci-registry
 import { commitFiles } from '../test/tools/git-repo.ts';
 import { freePort } from '../test/tools/ports.ts';
 import { pushArtifact } from '../test/tools/oci-push.ts';
-import { CONTROLLER_NODE_FLAGS } from '../src/cli/node-flags.ts';
+import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { machine } from './machine.ts';
 import { processMemory } from './memory.ts';
 
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     const health = await freePort();
     child = spawn(process.execPath, [...CONTROLLER_NODE_FLAGS, join(repo, 'bin', 'eddy.mjs'), 'run', '--kubeconfig', kubeconfig, '--components', 'source-controller',
       '--concurrent', String(CONCURRENT), '--storage-addr', '127.0.0.1:0', '--storage-path', join(scratch, 'storage'),
-      '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${health}`, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${health}`, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...CONTROLLER_ENV } });
     for (;;) {
       const ok = await fetch(`http://127.0.0.1:${health}/readyz`).then((r) => r.ok, () => false);
       if (ok) break;

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CONTROLLER_NODE_FLAGS } from '../../src/cli/node-flags.ts';
+import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS } from '../../src/cli/node-flags.ts';
 import { components } from '../../src/controllers/components.ts';
 import { isNotFound, type KubeClient, type KubeObject } from '../../src/kube/index.ts';
 import { freePort } from '../../test/tools/ports.ts';
@@ -67,7 +67,7 @@ async function startEddy(o: EddyOptions, names: string[]): Promise<{ child: Chil
   const child = spawn(process.execPath, [...CONTROLLER_NODE_FLAGS, ...extra, join(o.repo, 'bin', 'eddy.mjs'), 'run', '--kubeconfig', o.kubeconfig, '--components', names.join(','),
     '--concurrent', String(o.concurrent), '--kube-api-qps', String(o.qps), '--kube-api-burst', String(o.burst),
     '--storage-addr', '127.0.0.1:0', '--storage-path', join(o.scratch, 'storage'),
-    '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${metrics}`, '--log-level', process.env['EDDY_BENCH_LOG_LEVEL'] ?? 'error', '--engine-binary', o.engineBinary], { stdio: ['ignore', process.env['EDDY_BENCH_LOG_LEVEL'] ? 'inherit' : 'ignore', 'inherit'] });
+    '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${metrics}`, '--log-level', process.env['EDDY_BENCH_LOG_LEVEL'] ?? 'error', '--engine-binary', o.engineBinary], { stdio: ['ignore', process.env['EDDY_BENCH_LOG_LEVEL'] ? 'inherit' : 'ignore', 'inherit'], env: { ...process.env, ...CONTROLLER_ENV } });
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`eddy run exited with code ${child.exitCode}`);

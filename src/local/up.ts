@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient } from '../kube/client.ts';
 import { isNotFound } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
-import { CONTROLLER_NODE_FLAGS } from '../cli/node-flags.ts';
+import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS } from '../cli/node-flags.ts';
 import { git } from './git-commands.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -61,7 +61,7 @@ export async function startControllers(p: LocalPaths, kubeconfig: string, engine
     '--storage-path', p.storage, '--storage-addr', `127.0.0.1:${ports.storage}`,
     '--health-addr', `127.0.0.1:${ports.health}`, '--metrics-addr', `127.0.0.1:${ports.metrics}`,
     '--serve-git-dir', p.repos, '--serve-git-port', String(ports.git), '--artifact-retention-ttl', '60s',
-  ], { detached: true, stdio: ['ignore', log.fd, log.fd] });
+  ], { detached: true, stdio: ['ignore', log.fd, log.fd], env: { ...process.env, ...CONTROLLER_ENV } });
   child.unref();
   await log.close();
   const pid = child.pid ?? 0;
