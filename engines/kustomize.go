@@ -20,10 +20,14 @@ type buildParams struct {
 	Path             string `json:"path"`
 	AllowRemoteBases bool   `json:"allowRemoteBases"`
 	Limits           limits `json:"limits"`
+	// Output "json" returns the objects as JSON (what a controller applies, without a YAML
+	// round trip on the caller's side); anything else the YAML `kubectl kustomize` prints.
+	Output string `json:"output"`
 }
 
 type buildResult struct {
-	YAML string `json:"yaml"`
+	YAML    string            `json:"yaml,omitempty"`
+	Objects []json.RawMessage `json:"objects,omitempty"`
 }
 
 // kubectlOptions mirrors `kubectl kustomize` without flags: root-only load restrictions, no
@@ -75,7 +79,19 @@ func (b *builder) kustomizeBuild(raw json.RawMessage) (any, error) {
 		}
 	}
 	m, err := krusty.MakeKustomizer(kubectlOptions()).Run(fsys, target)
-	if err == nil {
+	if err == nil && p.Output == "json" {
+		objects := make([]json.RawMessage, 0, m.Size())
+		for _, r := range m.Resources() {
+			var b []byte
+			if b, err = r.MarshalJSON(); err != nil {
+				break
+			}
+			objects = append(objects, b)
+		}
+		if err == nil {
+			return buildResult{Objects: objects}, nil
+		}
+	} else if err == nil {
 		var out []byte
 		if out, err = m.AsYaml(); err == nil {
 			return buildResult{YAML: string(out)}, nil

@@ -81,14 +81,22 @@ export class EnginePool {
 
   /** Runs `kustomize build` as `kubectl kustomize` 1.35 does and returns its YAML output. */
   async kustomizeBuild(req: KustomizeBuildRequest, signal?: AbortSignal): Promise<string> {
-    const params = {
-      root: resolvePath(req.root),
-      path: req.path,
-      allowRemoteBases: req.allowRemoteBases ?? false,
-      limits: this.#opts.inputLimits,
-    };
-    const result = (await this.#submit('kustomize.build', params, signal)) as { yaml: string };
-    return result.yaml;
+    const result = (await this.#submit('kustomize.build', this.#buildParams(req, 'yaml'), signal)) as { yaml?: string };
+    return result.yaml ?? '';
+  }
+
+  /**
+   * The same build as objects, in the same order, each as kustomize marshals it to JSON: what a
+   * controller applies, without printing and re-parsing YAML (a tenth of a controller's CPU at
+   * 1,000 Kustomizations went to the YAML parser).
+   */
+  async kustomizeBuildObjects(req: KustomizeBuildRequest, signal?: AbortSignal): Promise<unknown[]> {
+    const result = (await this.#submit('kustomize.build', this.#buildParams(req, 'json'), signal)) as { objects?: unknown[] };
+    return result.objects ?? [];
+  }
+
+  #buildParams(req: KustomizeBuildRequest, output: 'yaml' | 'json') {
+    return { root: resolvePath(req.root), path: req.path, allowRemoteBases: req.allowRemoteBases ?? false, limits: this.#opts.inputLimits, output };
   }
 
   /** A health check: one round trip to an engine process (starting one if none runs). */

@@ -1,3 +1,4 @@
+import { createSecureContext } from 'node:tls';
 import { Agent, type Dispatcher, errors as undiciErrors, request } from 'undici';
 import type { Readable } from 'node:stream';
 import type { Credentials, RequestAuth } from './config.ts';
@@ -119,9 +120,13 @@ export class Transport {
         allowH2: false,
         keepAliveTimeout: 30_000,
         connect: {
-          ...(auth.ca ? { ca: auth.ca } : {}),
-          ...(auth.cert ? { cert: auth.cert } : {}),
-          ...(auth.key ? { key: auth.key } : {}),
+          // One TLS context for every connection: without it each new socket parses the CA and
+          // the client key again (measured in CPU profiles of 1,000 reconciles).
+          secureContext: createSecureContext({
+            ...(auth.ca ? { ca: auth.ca } : {}),
+            ...(auth.cert ? { cert: auth.cert } : {}),
+            ...(auth.key ? { key: auth.key } : {}),
+          }),
           ...(auth.rejectUnauthorized !== undefined ? { rejectUnauthorized: auth.rejectUnauthorized } : {}),
           ...(auth.servername ? { servername: auth.servername } : {}),
         },

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { after, before, describe, it } from 'node:test';
 import { EnginePool } from '../../src/engines/index.ts';
 import { CORPUS, engineBinary, kubectlKustomize, PODINFO } from './helpers.ts';
@@ -29,6 +30,15 @@ describe('kustomize.build fidelity with kubectl kustomize', () => {
       const [ours, theirs] = await Promise.all([pool.kustomizeBuild({ root: dir, path: '.' }), kubectlKustomize(dir)]);
       assert.ok(theirs.length > 0);
       assert.equal(ours, theirs);
+    });
+  }
+
+  for (const name of [...cases, 'podinfo']) {
+    it(`returns corpus/${name} as objects equal to kubectl's YAML, in the same order`, async () => {
+      const dir = name === 'podinfo' ? PODINFO : join(CORPUS, name);
+      const [objects, theirs] = await Promise.all([pool.kustomizeBuildObjects({ root: dir, path: '.' }), kubectlKustomize(dir)]);
+      const parsed = parseAllDocuments(theirs);
+      assert.deepEqual(objects, (Array.isArray(parsed) ? parsed : [parsed]).map((d) => d.toJS() as unknown));
     });
   }
 

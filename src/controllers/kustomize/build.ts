@@ -3,7 +3,6 @@
 // metadata and owner labels set. Every failure is a ReconcileError with Flux's reason.
 import { stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { KustomizationSpec } from '../../api/kustomize/v1/index.ts';
 import { OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL } from '../../api/kustomize/v1/index.ts';
 import type { EnginePool } from '../../engines/index.ts';
@@ -54,33 +53,26 @@ export async function buildObjects(input: BuildInput): Promise<KubeObject[]> {
       throw generic(Reason.DecryptionFailed, `decryption failed: ${message(err)}`, err);
     }
   }
-  let yaml: string;
+  let built: unknown[];
   try {
-    yaml = await input.engine.kustomizeBuild({ root, path: relative(root, dir) || '.', allowRemoteBases: input.allowRemoteBases }, input.signal);
+    built = await input.engine.kustomizeBuildObjects({ root, path: relative(root, dir) || '.', allowRemoteBases: input.allowRemoteBases }, input.signal);
   } catch (err) {
     throw generic(Reason.BuildFailed, `kustomize build failed: ${message(err)}`, err);
   }
-  const objects = parseObjects(yaml);
+  const objects = checkObjects(built);
   const out: KubeObject[] = [];
   for (const obj of objects) out.push(await finishObject(obj, input));
   return out;
 }
 
-/** kustomize output as objects; the engine already bounded sizes, aliases are refused here. */
-export function parseObjects(yaml: string): KubeObject[] {
-  const docs = parseAllDocuments(yaml);
-  const list = Array.isArray(docs) ? docs : [docs];
-  const out: KubeObject[] = [];
-  for (const d of list) {
-    if (d.errors.length > 0) throw generic(Reason.BuildFailed, `failed to decode the build output: ${d.errors[0]?.message ?? 'invalid YAML'}`);
-    const v: unknown = d.toJS({ maxAliasCount: 0 });
-    if (v === null || v === undefined) continue;
-    if (typeof v !== 'object' || Array.isArray(v) || typeof (v as KubeObject).kind !== 'string' || typeof (v as KubeObject).apiVersion !== 'string') {
+/** The engine's objects, each checked to be a Kubernetes object (apiVersion, kind). */
+function checkObjects(built: unknown[]): KubeObject[] {
+  return built.map((v) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || typeof (v as KubeObject).kind !== 'string' || typeof (v as KubeObject).apiVersion !== 'string') {
       throw generic(Reason.BuildFailed, 'the build output holds a document that is not a Kubernetes object');
     }
-    out.push(v as KubeObject);
-  }
-  return out;
+    return v as KubeObject;
+  });
 }
 
 async function finishObject(obj: KubeObject, input: BuildInput): Promise<KubeObject> {
