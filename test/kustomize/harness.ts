@@ -39,6 +39,7 @@ export interface ControllerOptions {
   noCrossNamespaceRefs?: boolean;
   defaultServiceAccount?: string;
   requeueDependencyMs?: number;
+  firstArtifactGraceMs?: number;
 }
 
 export interface Flux {
@@ -80,6 +81,7 @@ export async function startFlux(prefix: string, opts: ControllerOptions = {}): P
     engine, concurrent: 4, registry, namespace: ns.name, allowKubeconfigExec: false,
     requeueDependencyMs: opts.requeueDependencyMs ?? 1_000, noCrossNamespaceRefs: opts.noCrossNamespaceRefs ?? false, noRemoteBases: true,
     defaultServiceAccount: opts.defaultServiceAccount,
+    ...(opts.firstArtifactGraceMs !== undefined ? { firstArtifactGraceMs: opts.firstArtifactGraceMs } : {}),
   });
   const stopper = new AbortController();
   const running = manager.start(stopper.signal);

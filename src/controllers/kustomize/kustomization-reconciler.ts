@@ -7,17 +7,17 @@ import type { Histogram } from 'prom-client';
 import type { Kustomization } from '../../api/kustomize/v1/index.ts';
 import type { EnginePool } from '../../engines/index.ts';
 import type { KubeClient } from '../../kube/client.ts';
-import type { KubeObject } from '../../kube/types.ts';
+import type { KubeObject, TypeRef } from '../../kube/types.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import type { Manager } from '../../runtime/manager/manager.ts';
 import { objectGetter, statusWriter } from '../../runtime/manager/kube-adapters.ts';
 import type { ReconcileContext, Reconciler, Result } from '../../runtime/queue/controller.ts';
 import type { Request } from '../../runtime/queue/request.ts';
-import { markFalse, markReconciling, markTrue, remove } from '../../runtime/status/conditions.ts';
+import { get, markFalse, markReconciling, markTrue, remove } from '../../runtime/status/conditions.ts';
 import { addFinalizer, hasFinalizer } from '../../runtime/status/finalizers.ts';
 import { StatusPatcher } from '../../runtime/status/patcher.ts';
 import { parseDuration } from '../../runtime/duration.ts';
-import { asReconcileError } from '../shared/errors.ts';
+import { asReconcileError, type ReconcileError } from '../shared/errors.ts';
 import { DelayedProgress } from '../shared/progress.ts';
 import { applyAndPrune, type ApplyOutcome } from './apply.ts';
 import type { ClusterClients } from './cluster-client.ts';
@@ -28,12 +28,14 @@ import { buildObjects } from './build.ts';
 import { checkHealth, healthTargets } from './health.ts';
 import { decryptionKeys, postBuildVars } from './inputs.ts';
 import { FIELD_MANAGER, KUSTOMIZATION_REF, OWNED_CONDITIONS, Reason } from './reasons.ts';
-import { resolveSource, type ResolvedSource } from './source-ref.ts';
+import { resolveSource, SOURCE_REFS, sourceKeyOf, type ResolvedSource } from './source-ref.ts';
 import { finishFailure, finishSuccess, formatSeconds, type Finish } from './status.ts';
 
 
 export interface KustomizeSettings {
   requeueDependencyMs: number;
+  /** How long a new source may take for its first artifact before its Kustomizations say so (default 30 s). */
+  firstArtifactGraceMs?: number;
   noCrossNamespaceRefs: boolean;
   noRemoteBases: boolean;
   /** Where artifacts are extracted; default the OS temp dir. */
@@ -85,17 +87,45 @@ export class KustomizationReconciler implements Reconciler {
       source = await this.resolve(obj);
       return await this.reconcileRevision(obj, source, finish, key, rctx);
     } catch (err) {
-      return finishFailure(finish, asReconcileError(err, Reason.Failed), source?.artifact.revision);
+      const failure = asReconcileError(err, Reason.Failed);
+      const quietMs = this.quietWaitMs(obj, failure);
+      if (quietMs !== undefined) return { requeueAfterMs: quietMs };
+      return finishFailure(finish, failure, source?.artifact.revision);
     }
+  }
+
+  /**
+   * A new Kustomization created with its source (the usual `kubectl apply` of both) finds the
+   * source still fetching its first artifact. Saying so costs a status write per object from the
+   * controller's shared QPS budget, only to be overwritten seconds later (at 1,000 objects, 20 s
+   * of a 50 QPS budget); so while the source is younger than the grace the Kustomization waits
+   * for the artifact's trigger without writing, requeued at the end of the grace in case the
+   * trigger never comes.
+   */
+  private quietWaitMs(obj: Kustomization, failure: ReconcileError): number | undefined {
+    if (failure.policy !== 'waiting' || failure.reason !== Reason.ArtifactFailed || get(obj, 'Ready')) return undefined;
+    const ref = sourceKeyOf(obj);
+    const sourceRef = SOURCE_REFS.find((r) => r.kind === ref.kind);
+    const source = sourceRef ? this.cachedSource(sourceRef, ref.namespace, ref.name) : undefined;
+    const created = Date.parse(source?.metadata.creationTimestamp ?? '');
+    if (Number.isNaN(created)) return undefined;
+    const left = (this.o.settings.firstArtifactGraceMs ?? 30_000) - (Date.now() - created);
+    return left > 0 ? Math.max(1_000, Math.min(left, failure.requeueAfterMs ?? left)) : undefined;
+  }
+
+  /**
+   * A source from the informer the setup watches sources with: a second one could lag behind it
+   * and miss the artifact whose arrival triggered this reconcile.
+   */
+  private cachedSource(ref: TypeRef, namespace: string, name: string): KubeObject | undefined {
+    return this.o.manager.informers.get({ ref, ...(this.o.scope?.namespace ? { namespace: this.o.scope.namespace } : {}) }).getByKey(`${namespace}/${name}`);
   }
 
   private async resolve(obj: Kustomization): Promise<ResolvedSource> {
     const { manager, settings } = this.o;
     const retryMs = parseDuration(obj.spec.retryInterval ?? obj.spec.interval);
     const source = resolveSource(obj, {
-      // The same informer the setup watches sources with: a second one could lag behind it and
-      // miss the artifact whose arrival triggered this reconcile.
-      get: (ref, ns, name) => manager.informers.get({ ref, ...(this.o.scope?.namespace ? { namespace: this.o.scope.namespace } : {}) }).getByKey(`${ns}/${name}`),
+      get: (ref, ns, name) => this.cachedSource(ref, ns, name),
       noCrossNamespaceRefs: settings.noCrossNamespaceRefs,
       retryMs,
     });
