@@ -30,11 +30,7 @@ export interface HttpProxy {
 const HOP = ['connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect'];
 const CHALLENGE = 'Basic realm="eddy-test-proxy"';
 
-function forwardHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const out = { ...headers };
-  for (const h of HOP) delete out[h];
-  return out;
-}
+const forwardHeaders = (headers: IncomingHttpHeaders): IncomingHttpHeaders => Object.fromEntries(Object.entries(headers).filter(([h]) => !HOP.includes(h)));
 
 export async function startHttpProxy(options: HttpProxyOptions = {}): Promise<HttpProxy> {
   const counts = new Map<string, number>();
@@ -55,11 +51,8 @@ export async function startHttpProxy(options: HttpProxyOptions = {}): Promise<Ht
   };
 
   const server = http.createServer((req, res) => {
-    let target: URL;
-    try {
-      target = new URL(req.url ?? '');
-      if (target.protocol !== 'http:') throw new Error('not http');
-    } catch {
+    const target = URL.parse(req.url ?? '');
+    if (target?.protocol !== 'http:') {
       res.writeHead(400, { 'content-type': 'text/plain' }).end('a proxy needs an absolute http:// URI\n');
       return;
     }
@@ -88,21 +81,7 @@ export async function startHttpProxy(options: HttpProxyOptions = {}): Promise<Ht
     }
     const target = new URL(`http://${req.url ?? ''}`);
     record(target.host, `CONNECT ${target.host}`);
-    let open = false;
-    const upstream = net.connect(Number(target.port || 443), target.hostname, () => {
-      open = true;
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    tunnels.add(upstream);
-    upstream.on('error', () => (open ? client.destroy() : client.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n')));
-    upstream.on('close', () => {
-      tunnels.delete(upstream);
-      client.end();
-    });
-    client.on('close', () => upstream.destroy());
+    tunnel(client, target, head, tunnels);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -116,11 +95,29 @@ export async function startHttpProxy(options: HttpProxyOptions = {}): Promise<Ht
     count: (host) => counts.get(host) ?? 0,
     log,
     refused: () => refused,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of tunnels) s.destroy();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    stop: () => new Promise<void>((resolve) => {
+      for (const s of tunnels) s.destroy();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
   };
+}
+
+/** Answers a CONNECT once the target accepts, then pipes bytes both ways (TLS stays end to end). */
+function tunnel(client: Duplex, target: URL, head: Buffer, sockets: Set<Duplex>): void {
+  let open = false;
+  const upstream = net.connect(Number(target.port || 443), target.hostname, () => {
+    open = true;
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    upstream.write(head);
+    upstream.pipe(client);
+    client.pipe(upstream);
+  });
+  sockets.add(upstream);
+  upstream.on('error', () => (open ? client.destroy() : client.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n')));
+  upstream.on('close', () => {
+    sockets.delete(upstream);
+    client.end();
+  });
+  client.on('close', () => upstream.destroy());
 }

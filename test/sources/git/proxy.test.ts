@@ -90,10 +90,10 @@ void test('plain http: ls-remote and checkout go through the proxy, with proxy a
   assert.ok(proxy.log.includes(`POST ${url}/git-upload-pack`), proxy.log.join('\n'));
 
   // Without proxySecretRef git goes direct, the inherited (dead) proxy variables ignored.
-  const before = proxy.count(host);
+  const untouched = proxy.count(host);
   const direct = await checkout({ url, dir: nextDir(), ref: { branch: 'main' }, auth: authFromSecret(url, { username: REPO_USER, password: REPO_PASSWORD }) });
   assert.equal(direct.revision, `main@sha1:${sha.basic}`);
-  assert.equal(proxy.count(host), before);
+  assert.equal(proxy.count(host), untouched);
 });
 
 void test('a wrong or missing proxy password is ProxyAuthenticationFailed and names no credential', async () => {
