@@ -1,11 +1,14 @@
 // The source controller's failure paths on the real control plane against real servers, each
 // test with its own namespace and controller so they run side by side: git over HTTPS with a
-// custom CA and a bearer token, missing refs, an unreachable host, semver tags; a Bucket with
+// custom CA and a bearer token, through an HTTP proxy (proxySecretRef), missing refs, an
+// unreachable host, semver tags; a Bucket with
 // prefix and ignore rules and refused credentials. Conditions are asserted as Flux writes them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startGitHttpServer } from '../servers/git-http.ts';
+import { startHttpProxy } from '../servers/http-proxy.ts';
 import { startS3Server } from '../servers/s3.ts';
+import { eventually } from '../tools/eventually.ts';
 import { commitFiles, createTag } from '../tools/git-repo.ts';
 import { freePort } from '../tools/ports.ts';
 import { createTestTls } from '../tools/tls.ts';
@@ -61,6 +64,43 @@ describe('source controller failures', { concurrency: true }, () => {
     const notes = JSON.stringify(await env.events('GitRepository'));
     for (const o of [ok, badCa, badToken]) assert.doesNotMatch(JSON.stringify(o.status), /tok-/, 'no token in status');
     assert.doesNotMatch(notes, /tok-/, 'no token in events');
+  }));
+
+  it('GitRepository through an HTTP proxy from proxySecretRef; a wrong proxy password fails without showing any password', () => withEnv('src-git-proxy', async (env) => {
+    const repoPassword = 'repo-pw-51f0a';
+    const [git, proxy] = await Promise.all([
+      startGitHttpServer({ auth: { type: 'basic', username: 'bot', password: repoPassword } }),
+      startHttpProxy({ auth: { username: 'proxy-user', password: 'prx-pw-8e21c' } }),
+    ]);
+    env.defer(() => git.stop());
+    env.defer(() => proxy.stop());
+    const url = await git.createRepo('app');
+    const sha = await commitFiles(url, { branch: 'main', config: git.gitConfig, files: { 'deploy/app.yaml': 'kind: ConfigMap\n' } });
+    await env.secret('repo', { username: 'bot', password: repoPassword });
+    await env.secret('proxy', { address: proxy.url, username: 'proxy-user', password: 'prx-pw-8e21c' });
+    await env.secret('proxy-wrong', { address: proxy.url, username: 'proxy-user', password: 'prx-wrong-3b7d' });
+    for (const [name, proxySecret] of [['via-proxy', 'proxy'], ['wrong-proxy', 'proxy-wrong']] as const) {
+      await env.create('GitRepository', name, { url, interval: '10m', timeout: '20s', ref: { branch: 'main' }, secretRef: { name: 'repo' }, proxySecretRef: { name: proxySecret } });
+    }
+    const ok = await env.waitFor('GitRepository', 'via-proxy', isReady, 'Ready');
+    assert.equal(ok.status?.artifact?.revision, `main@sha1:${sha}`);
+    assert.deepEqual(await env.artifactFiles(ok.status?.artifact), ['deploy/app.yaml']);
+    const host = new URL(url).host;
+    assert.ok(proxy.count(host) > 0, 'fetched through the proxy');
+    assert.ok(proxy.log.includes(`POST ${url}/git-upload-pack`), proxy.log.join('\n'));
+
+    const bad = await env.waitFor('GitRepository', 'wrong-proxy', failedWith, 'FetchFailed');
+    assertFetchFailed(bad, 'GitOperationFailed', /^failed to checkout and determine revision: proxy authentication failed: .*407/);
+    assert.equal(bad.status?.artifact, undefined);
+    assert.ok(proxy.refused() > 0);
+    const failureEvents = eventually('the failure event', async () => {
+      const events = await env.events('GitRepository');
+      return events.some((e) => e.type === 'Warning') ? events : undefined;
+    });
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const leaks = ['prx-', repoPassword, b64('proxy-user:prx-wrong-3b7d'), b64(`bot:${repoPassword}`)];
+    const seen = { status: JSON.stringify([ok.status, bad.status]), events: JSON.stringify(await failureEvents) };
+    for (const [where, text] of Object.entries(seen)) for (const leak of leaks) assert.ok(!text.includes(leak), `${leak} in ${where}: ${text}`);
   }));
 
   it('GitRepository refs: semver picks the highest matching tag; a missing branch, tag or semver match and an unreachable host fail clearly', () => withEnv('src-git-refs', async (env) => {

@@ -13,6 +13,7 @@ const SECRET_REASONS = new Set(['InvalidSecret', 'MissingKnownHosts']);
 /** A plain-words lead for git's stderr, which rarely says it plainly (a refused token reads "could not read Username"). */
 const HINTS: Readonly<Record<string, string>> = {
   AuthenticationFailed: 'authentication failed',
+  ProxyAuthenticationFailed: 'proxy authentication failed',
   HostKeyVerificationFailed: 'SSH host key verification failed',
   TlsVerificationFailed: 'TLS certificate verification failed',
   Unreachable: 'remote unreachable',

@@ -61,3 +61,18 @@ void test('credentials in an http URL move into a Basic header', () => {
   assert.deepEqual(moved.auth.http, { type: 'basic', username: 'bot', password: 'p@ss' });
   assert.equal(moveUrlCredentials('ssh://git@h/r', 'ssh', {}).url, 'ssh://git@h/r');
 });
+
+void test('the proxy reaches git only as http.proxy config: credentials URL-encoded, no proxy variables in the environment', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'eddy-auth-test-'));
+  try {
+    const auth = authFromSecret('https://h/r', {}, { address: 'http://proxy.example:3128', username: 'pu', password: 'p@ss:w/rd' });
+    const prepared = await prepareAuth(auth, { dir, pathEnv: '/usr/bin', deadline: Date.now() + 5000 });
+    assert.deepEqual(prepared.config, [['http.proxy', 'http://pu:p%40ss%3Aw%2Frd@proxy.example:3128']]);
+    assert.ok(prepared.secrets.includes('p@ss:w/rd'));
+    const env = gitEnvironment({ gitBinary: 'git', pathEnv: '/usr/bin', home: dir, config: prepared.config, env: prepared.env, secrets: [], deadline: 0 });
+    // curl reads http_proxy, https_proxy, all_proxy and no_proxy (which would bypass the configured proxy).
+    assert.deepEqual(Object.keys(env).filter((k) => /proxy/i.test(k)), []);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});

@@ -11,6 +11,8 @@ export type GitErrorReason =
   | 'MissingKnownHosts'
   /** The server answered 401/403, or refused the SSH key. */
   | 'AuthenticationFailed'
+  /** The HTTP proxy (spec.proxySecretRef) answered 407: its credentials are missing or wrong. */
+  | 'ProxyAuthenticationFailed'
   /** The SSH host key is not the one in known_hosts. */
   | 'HostKeyVerificationFailed'
   /** The server's TLS certificate could not be verified. */

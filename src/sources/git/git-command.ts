@@ -130,6 +130,8 @@ function lastLines(stderr: string): string {
 const RULES: ReadonlyArray<readonly [RegExp, GitErrorReason]> = [
   [/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i, 'HostKeyVerificationFailed'],
   [/SSL certificate problem|server certificate verification failed|unable to get local issuer certificate|self[- ]signed certificate|certificate verify failed/i, 'TlsVerificationFailed'],
+  // Before the server's 401/403: curl words a proxy's 407 as "returned error" (plain http) or a failed CONNECT (https).
+  [/returned error: 407|CONNECT tunnel failed, response 407|Received HTTP code 407 from proxy|Proxy Authentication Required/i, 'ProxyAuthenticationFailed'],
   [/Authentication failed|could not read (Username|Password)|returned error: (401|403)|Permission denied \(|HTTP Basic: Access denied|Invalid username or password/i, 'AuthenticationFailed'],
   [/repository '.*' not found|returned error: 404|does not appear to be a git repository|Repository not found|No such file or directory.*\.git/i, 'RepositoryNotFound'],
   [/couldn't find remote ref|not our ref|unadvertised object|no such remote ref|did not match any|reference is not a tree|bad object|unable to read tree/i, 'RefNotFound'],
