@@ -12,21 +12,12 @@ import { diffCounts, readRequestCounts, type RequestsByVerb } from './api-reques
 import { parallel } from './baseline.ts';
 import { sampleUsage, type Usage } from './process-usage.ts';
 import { artifactRevision, deploymentsAt, isReady, lastAppliedRevision, observed, waitAll } from './wait.ts';
-import { FLUX_NS, KUSTOMIZE_API, SOURCE_API, VERSION_VAR, appName, kustomization, ociRepository } from './workload.ts';
+import { FLUX_NS, KUSTOMIZE_API, SOURCE_API, VERSION_VAR, appName, kustomization, ociRepository, type RunOptions } from './workload.ts';
 
-export interface EddyOptions {
+export interface EddyOptions extends RunOptions {
   repo: string;
-  kubeconfig: string;
-  scratch: string;
-  count: number;
-  concurrent: number;
-  qps: number;
-  burst: number;
-  registryHost: string;
-  targetNamespace: string;
   /** The prebuilt rendering engine (eddy would otherwise build one into its own home). */
   engineBinary: string;
-  log: (l: string) => void;
 }
 
 export interface EddyPhase {

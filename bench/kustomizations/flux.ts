@@ -8,19 +8,10 @@ import { processMemory } from '../memory.ts';
 import { parallel } from './baseline.ts';
 import { applied, phase, sourceRevisions, type EddyPhase } from './eddy.ts';
 import { artifactRevision, deploymentsAt, isReady, waitAll } from './wait.ts';
-import { FLUX_NS, KUSTOMIZE_API, SOURCE_API, VERSION_VAR, appName, kustomization, ociRepository } from './workload.ts';
+import { FLUX_NS, KUSTOMIZE_API, SOURCE_API, VERSION_VAR, appName, kustomization, ociRepository, type RunOptions } from './workload.ts';
 
-export interface FluxRunOptions {
-  kubeconfig: string;
-  scratch: string;
-  count: number;
-  concurrent: number;
-  qps: number;
-  burst: number;
-  registryHost: string;
-  targetNamespace: string;
+export interface FluxRunOptions extends RunOptions {
   binaries: FluxBinaries;
-  log: (l: string) => void;
 }
 
 export interface FluxResult {

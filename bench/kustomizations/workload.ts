@@ -151,3 +151,16 @@ export function setupObjects(targetNamespaces: readonly string[]): KubeObject[] 
 }
 
 export const deployerIdentity = { user: `system:serviceaccount:${FLUX_NS}:${DEPLOYER_SA}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${FLUX_NS}`, 'system:authenticated'] };
+
+/** What a measured run (eddy's or Flux's controllers) needs to know about the workload. */
+export interface RunOptions {
+  kubeconfig: string;
+  scratch: string;
+  count: number;
+  concurrent: number;
+  qps: number;
+  burst: number;
+  registryHost: string;
+  targetNamespace: string;
+  log: (l: string) => void;
+}

@@ -13,7 +13,7 @@ import { commitFiles, createTag } from '../tools/git-repo.ts';
 import { freePort } from '../tools/ports.ts';
 import { createTestTls } from '../tools/tls.ts';
 import { makeTempDir } from '../tools/tmp.ts';
-import { cond, isReady, startSourceEnv, type SourceEnv, type Src } from './source-harness.ts';
+import { cond, isReady, withEnv, type Src } from './source-harness.ts';
 
 const failedWith = (o: Src) => cond(o, 'FetchFailed')?.status === 'True';
 
@@ -23,15 +23,6 @@ function assertFetchFailed(o: Src, reason: string, message: RegExp): void {
   assert.match(cond(o, 'FetchFailed')?.message ?? '', message);
   assert.equal(cond(o, 'Ready')?.status, 'False');
   assert.equal(cond(o, 'Ready')?.reason, reason);
-}
-
-async function withEnv(prefix: string, fn: (env: SourceEnv) => Promise<void>): Promise<void> {
-  const env = await startSourceEnv(prefix);
-  try {
-    await fn(env);
-  } finally {
-    await env.close();
-  }
 }
 
 describe('source controller failures', { concurrency: true }, () => {

@@ -111,3 +111,13 @@ export async function startSourceEnv(prefix: string, opts: SourceEnvOptions = {}
     },
   };
 }
+
+/** Runs `fn` in a fresh environment of its own, closed afterwards. */
+export async function withEnv(prefix: string, fn: (env: SourceEnv) => Promise<void>): Promise<void> {
+  const env = await startSourceEnv(prefix);
+  try {
+    await fn(env);
+  } finally {
+    await env.close();
+  }
+}

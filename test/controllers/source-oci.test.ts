@@ -10,18 +10,9 @@ import { startFaultProxy, type Fault } from '../sources/oci/fault-proxy.ts';
 import { generateCosignKey, pushCosignSignature } from '../sources/oci/helpers.ts';
 import { eventually } from '../tools/eventually.ts';
 import { pushArtifact } from '../tools/oci-push.ts';
-import { cond, isReady, startSourceEnv, type SourceEnv, type Src } from './source-harness.ts';
+import { cond, isReady, withEnv, type Src } from './source-harness.ts';
 
 const failedWith = (o: Src) => cond(o, 'FetchFailed')?.status === 'True';
-
-async function withEnv(prefix: string, fn: (env: SourceEnv) => Promise<void>): Promise<void> {
-  const env = await startSourceEnv(prefix);
-  try {
-    await fn(env);
-  } finally {
-    await env.close();
-  }
-}
 
 const dockerConfig = (host: string, username: string, password: string) =>
   JSON.stringify({ auths: { [host]: { username, password, auth: Buffer.from(`${username}:${password}`).toString('base64') } } });
