@@ -96,11 +96,10 @@ export class KustomizationReconciler implements Reconciler {
 
   /**
    * A new Kustomization created with its source (the usual `kubectl apply` of both) finds the
-   * source still fetching its first artifact. Saying so costs a status write per object from the
-   * controller's shared QPS budget, only to be overwritten seconds later (at 1,000 objects, 20 s
-   * of a 50 QPS budget); so while the source is younger than the grace the Kustomization waits
-   * for the artifact's trigger without writing, requeued at the end of the grace in case the
-   * trigger never comes.
+   * source still fetching its first artifact. Saying so costs a status write from the
+   * controller's shared QPS budget, only to be overwritten seconds later; so while the source is
+   * younger than the grace the Kustomization waits for the artifact's trigger without writing,
+   * requeued at the end of the grace in case the trigger never comes.
    */
   private quietWaitMs(obj: Kustomization, failure: ReconcileError): number | undefined {
     if (failure.policy !== 'waiting' || failure.reason !== Reason.ArtifactFailed || get(obj, 'Ready')) return undefined;
