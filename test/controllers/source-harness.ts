@@ -28,6 +28,8 @@ export interface SourceEnv {
   client: KubeClient;
   storage: ArtifactStorage;
   storageDir: string;
+  /** The source controller's metrics registry (gotk_reconcile_duration_seconds, …). */
+  registry: Registry;
   get(kind: SourceKindName, name: string): Promise<Src>;
   /** Polls the object until `test` holds (default 60 s). */
   waitFor(kind: SourceKindName, name: string, test: (o: Src) => boolean, what: string, timeoutMs?: number): Promise<Src>;
@@ -59,8 +61,9 @@ export async function startSourceEnv(prefix: string, opts: SourceEnvOptions = {}
     client, registry: new Registry(),
     controllerDefaults: { minRetryDelayMs: opts.minRetryDelayMs ?? 200, maxRetryDelayMs: opts.maxRetryDelayMs ?? 2_000 },
   });
+  const registry = new Registry();
   const { storage } = await setupSourceController(manager, {
-    storagePath: storageDir, storageAddr: '127.0.0.1:0', retentionRecords: 2, retentionTtlMs: 0, concurrent: 2, registry: new Registry(), namespace: ns,
+    storagePath: storageDir, storageAddr: '127.0.0.1:0', retentionRecords: 2, retentionTtlMs: 0, concurrent: 2, registry, namespace: ns,
   });
   const stop = new AbortController();
   const running = manager.start(stop.signal);
@@ -69,7 +72,7 @@ export async function startSourceEnv(prefix: string, opts: SourceEnvOptions = {}
   const get = (kind: SourceKindName, name: string) => client.get<Src>(ref(kind), name, ns);
 
   return {
-    ns, client, storage, storageDir, get,
+    ns, client, storage, storageDir, registry, get,
     waitFor: (kind, name, test, what, timeoutMs = 60_000) =>
       eventually(`${kind}/${name} ${what}`, async () => {
         const o = await get(kind, name);

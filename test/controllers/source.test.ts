@@ -49,6 +49,9 @@ describe('source controller', () => {
     assert.equal(cond(repo, 'ArtifactInStorage')?.reason, 'Succeeded');
     assert.equal(repo.status?.observedGeneration, 1);
     await kubectl(['wait', '--for=condition=Ready', 'gitrepository/app', '-n', env.ns, '--timeout=10s']);
+    // Flux's reconcile duration metric, with Flux's labels.
+    const metrics = await env.registry.getSingleMetricAsString('gotk_reconcile_duration_seconds');
+    assert.match(metrics, new RegExp(`gotk_reconcile_duration_seconds_count\\{kind="GitRepository",name="app",namespace="${env.ns}"\\} [1-9]`));
 
     // A consumer downloads and verifies the artifact; default exclusions dropped .github/.
     const dest = await mkdtemp(join(tmpdir(), 'eddy-consumer-'));
