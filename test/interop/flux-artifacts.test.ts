@@ -118,28 +118,27 @@ describe('artifact interop with real Flux controllers', () => {
   const configMapData = async (ns: string, name: string) =>
     (await client.get(({ apiVersion: 'v1', kind: 'ConfigMap' }), name, ns))['data'] as Record<string, string>;
 
-  it('(a) a GitRepository artifact of Flux source-controller is applied by eddy', async () => {
-    const url = await git.createRepo('flux-to-eddy');
-    const sha = await commitFiles(url, { files: { 'deploy/cm.yaml': configMap('from-flux', { made: 'by-flux' }) } });
-    await gitRepository(fluxSrcNs, 'app', url);
-    const src = await waitReady<Source>(GITREPO, fluxSrcNs, 'app');
+  /** A repository with one ConfigMap, its GitRepository and Kustomization in `ns`, both Ready. */
+  async function throughGit(ns: string, repo: string, cm: string, made: string): Promise<{ sha: string; ks: Ks }> {
+    const url = await git.createRepo(repo);
+    const sha = await commitFiles(url, { files: { 'deploy/cm.yaml': configMap(cm, { made }) } });
+    await gitRepository(ns, 'app', url);
+    const src = await waitReady<Source>(GITREPO, ns, 'app');
     assert.equal(src.status?.artifact?.revision, `main@sha1:${sha}`);
-    await kustomization(fluxSrcNs, 'app', { kind: 'GitRepository', name: 'app' }, './deploy');
-    const ks = await waitReady<Ks>(KS, fluxSrcNs, 'app', (k) => k.status?.lastAppliedRevision === src.status?.artifact?.revision);
+    await kustomization(ns, 'app', { kind: 'GitRepository', name: 'app' }, './deploy');
+    const ks = await waitReady<Ks>(KS, ns, 'app', (k) => k.status?.lastAppliedRevision === src.status?.artifact?.revision);
+    assert.deepEqual(await configMapData(ns, cm), { made });
+    return { sha, ks };
+  }
+
+  it('(a) a GitRepository artifact of Flux source-controller is applied by eddy', async () => {
+    const { sha, ks } = await throughGit(fluxSrcNs, 'flux-to-eddy', 'from-flux', 'by-flux');
     assert.equal(ks.status?.lastAttemptedRevision, `main@sha1:${sha}`);
-    assert.deepEqual(await configMapData(fluxSrcNs, 'from-flux'), { made: 'by-flux' });
   });
 
   it('(b) a GitRepository artifact of eddy is applied by Flux kustomize-controller', async () => {
-    const url = await git.createRepo('eddy-to-flux');
-    const sha = await commitFiles(url, { files: { 'deploy/cm.yaml': configMap('from-eddy', { made: 'by-eddy' }) } });
-    await gitRepository(eddySrcNs, 'app', url);
-    const src = await waitReady<Source>(GITREPO, eddySrcNs, 'app');
-    assert.equal(src.status?.artifact?.revision, `main@sha1:${sha}`);
-    await kustomization(eddySrcNs, 'app', { kind: 'GitRepository', name: 'app' }, './deploy');
-    const ks = await waitReady<Ks>(KS, eddySrcNs, 'app', (k) => k.status?.lastAppliedRevision === src.status?.artifact?.revision);
+    const { ks } = await throughGit(eddySrcNs, 'eddy-to-flux', 'from-eddy', 'by-eddy');
     assert.equal(ks.status?.inventory?.entries.map((e) => e.id).join(','), `${eddySrcNs}_from-eddy__ConfigMap`);
-    assert.deepEqual(await configMapData(eddySrcNs, 'from-eddy'), { made: 'by-eddy' });
   });
 
   it('(b) OCIRepository artifacts in both directions, with the origin revision', async () => {
