@@ -159,9 +159,10 @@ async function write(ctx: ManagerContext, p: Plan, signal?: AbortSignal): Promis
 }
 
 /**
- * Dry-runs every object (sorted in Flux's order), then writes those that changed, `concurrency`
- * at a time: every dry-run of the set has passed, so no write depends on another's order. On a
- * failed write the error's changeSet lists the writes that landed.
+ * Dry-runs every object (sorted in Flux's order), then writes those that changed: kind after
+ * kind in that order (a Service exists before the Deployment whose Pods read its variables, a
+ * ConfigMap before what mounts it), objects of one kind `concurrency` at a time. The first
+ * failing kind stops the run; the error's changeSet lists the writes that landed.
  */
 export async function applyAll(ctx: ManagerContext, objs: readonly KubeObject[], options: Partial<ApplyOptions> = {}): Promise<ChangeSet> {
   const opts = { ...defaultApplyOptions(), ...options };
@@ -170,16 +171,29 @@ export async function applyAll(ctx: ManagerContext, objs: readonly KubeObject[],
   const landed = new Array<boolean>(plans.length).fill(false);
   const done = new ChangeSet(plans.map((p) => p.entry));
   try {
-    await mapLimit(plans, ctx.concurrency, async (p, i) => {
-      const live = p.write ? await write(ctx, p, opts.signal) : p.dryRun;
-      if (live) done.setLive(p.entry.subject, live);
-      landed[i] = true;
-    });
+    for (const group of byKind(plans)) {
+      await mapLimit(group, ctx.concurrency, async ({ p, i }) => {
+        const live = p.write ? await write(ctx, p, opts.signal) : p.dryRun;
+        if (live) done.setLive(p.entry.subject, live);
+        landed[i] = true;
+      });
+    }
   } catch (err) {
     if (err instanceof ApplyError) err.changeSet = new ChangeSet(plans.filter((_, i) => landed[i]).map((p) => p.entry));
     throw err;
   }
   return done;
+}
+
+/** Runs of consecutive plans of one kind (sorted input keeps a kind together), with their index. */
+function byKind(plans: readonly Plan[]): { p: Plan; i: number }[][] {
+  const groups: { p: Plan; i: number }[][] = [];
+  plans.forEach((p, i) => {
+    const last = groups.at(-1);
+    if (last && last[0]?.p.obj.kind === p.obj.kind) last.push({ p, i });
+    else groups.push([{ p, i }]);
+  });
+  return groups;
 }
 
 export async function apply(ctx: ManagerContext, obj: KubeObject, options: Partial<ApplyOptions> = {}): Promise<ChangeSetEntry> {
