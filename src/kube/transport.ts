@@ -42,7 +42,8 @@ export class Transport {
   private readonly limiter: TokenBucket;
   private readonly opts: Required<Pick<TransportOptions, 'userAgent' | 'connections' | 'timeoutMs'>>;
   private agent: Agent | undefined;
-  private agentKey = '';
+  /** The client identity the agent was built for (compared per request, so no string is built). */
+  private agentIdentity: Pick<RequestAuth, 'cert' | 'key'> = {};
 
   /** The QPS and burst this transport was configured with (for limiters of its callers). */
   readonly rate: { qps: number; burst: number };
@@ -110,8 +111,7 @@ export class Transport {
 
   /** One pool per TLS identity; rebuilt only if an exec plugin rotates the client certificate. */
   private dispatcher(auth: RequestAuth): Agent {
-    const key = `${String(auth.cert ?? '')}|${String(auth.key ?? '')}`;
-    if (!this.agent || key !== this.agentKey) {
+    if (!this.agent || auth.cert !== this.agentIdentity.cert || auth.key !== this.agentIdentity.key) {
       const old = this.agent;
       this.agent = new Agent({
         ...(this.opts.connections > 0 ? { connections: this.opts.connections } : {}),
@@ -131,7 +131,7 @@ export class Transport {
           ...(auth.servername ? { servername: auth.servername } : {}),
         },
       });
-      this.agentKey = key;
+      this.agentIdentity = { cert: auth.cert, key: auth.key };
       void old?.close();
     }
     return this.agent;

@@ -56,6 +56,8 @@ export interface Flux {
   gitRepository(name: string, url: string, extra?: Record<string, unknown>): Promise<void>;
   kustomization(name: string, spec: Record<string, unknown>): Promise<void>;
   getKs(name: string): Promise<Ks>;
+  /** The `data` of a ConfigMap the Kustomizations applied. */
+  configMapData(name: string, namespace: string): Promise<Record<string, string>>;
   /** Waits until `test` holds for the Kustomization (default 60 s). */
   waitKs(name: string, what: string, test: (k: Ks) => boolean, timeoutMs?: number): Promise<Ks>;
   requestReconcile(name: string, kind?: typeof KS | typeof GITREPO | typeof OCIREPO): Promise<void>;
@@ -89,6 +91,7 @@ export async function startFlux(prefix: string, opts: ControllerOptions = {}): P
   const getKs = (name: string) => client.get<Ks>(KS, name, ns.name);
   return {
     ns: ns.name, client, git, storageDir,
+    configMapData: async (name, namespace) => (await client.get({ apiVersion: 'v1', kind: 'ConfigMap' }, name, namespace))['data'] as Record<string, string>,
     async events(name) {
       const list = await client.list<KubeObject & { reason: string; note: string; type: string; regarding?: { kind?: string; name?: string } }>({ apiVersion: 'events.k8s.io/v1', kind: 'Event' }, { namespace: ns.name });
       return list.items.filter((e) => e.regarding?.kind === 'Kustomization' && e.regarding.name === name).map((e) => ({ reason: e.reason, note: e.note, type: e.type }));

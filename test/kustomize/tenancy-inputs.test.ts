@@ -17,7 +17,6 @@ describe('kustomize controller: substitution, impersonation, remote clusters', (
   });
   after(async () => f.stop());
 
-  const data = async (name: string, ns: string) => (await f.client.get(CM, name, ns))['data'] as Record<string, string>;
 
   it('substitutes ${var} and ${var:=default} from substitute, a ConfigMap and a Secret', async () => {
     const target = await f.namespace('ks-subst-app');
@@ -37,9 +36,9 @@ describe('kustomize controller: substitution, impersonation, remote clusters', (
       },
     });
     await f.waitKs('subst', 'Ready', readyAt(`main@sha1:${sha}`));
-    const vars = await data('vars', target);
+    const vars = await f.configMapData('vars', target);
     assert.deepEqual({ ...vars }, { env: 'production', region: 'eu-1', token: 's3cr3t', tier: 'standard' });
-    assert.equal((await data('raw', target))['text'], '${NOT_SET}', 'substitute: disabled is left alone');
+    assert.equal((await f.configMapData('raw', target))['text'], '${NOT_SET}', 'substitute: disabled is left alone');
 
     // Strict: a variable without value or default fails the build without echoing values.
     const sha2 = await commitFiles(url, { branch: 'main', config: f.git.gitConfig, files: { 'more.yaml': configMap('more', { x: '${MISSING_VAR}', y: '${TOKEN}' }) } });

@@ -21,7 +21,6 @@ describe('kustomize controller: readyExpr, healthCheckExprs, watched inputs, Ext
   });
   after(async () => f.stop());
 
-  const data = async (name: string, ns: string) => (await f.client.get(CM, name, ns))['data'] as Record<string, string>;
   /** A Kustomization with annotations (the harness helper sets only the spec). */
   const ksWithAnnotations = (name: string, annotations: Record<string, string>, spec: Record<string, unknown>) =>
     f.client.apply({ ...KS, metadata: { name, namespace: f.ns, annotations }, spec: { interval: '10m', prune: true, ...spec } }, { fieldManager: 'test', force: true });
@@ -58,7 +57,7 @@ describe('kustomize controller: readyExpr, healthCheckExprs, watched inputs, Ext
     // The matching release: the dependent applies.
     await f.client.patch(KS, 'dep', f.ns, { metadata: { annotations: { release: 'v2' } } }, { type: 'merge' });
     await f.waitKs('app', 'Ready', readyAt(`main@sha1:${sha}`));
-    assert.equal((await data('app', target))['v'], '1');
+    assert.equal((await f.configMapData('app', target))['v'], '1');
 
     // A readyExpr that does not compile is a configuration error: Stalled, no retry.
     await f.kustomization('bad-expr', { ...base, path: './app', dependsOn: [{ name: 'dep', readyExpr: 'dep.metadata.name ==' }] });
@@ -133,22 +132,22 @@ describe('kustomize controller: readyExpr, healthCheckExprs, watched inputs, Ext
     await f.kustomization('watched', spec('watched-vars', watchedTarget));
     await f.kustomization('plain', spec('plain-vars', plainTarget));
     await Promise.all(['watched', 'plain'].map((n) => f.waitKs(n, 'Ready', readyAt(`main@sha1:${sha}`))));
-    assert.equal((await data('out', watchedTarget))['value'], 'one');
-    assert.equal((await data('out', plainTarget))['value'], 'one');
+    assert.equal((await f.configMapData('out', watchedTarget))['value'], 'one');
+    assert.equal((await f.configMapData('out', plainTarget))['value'], 'one');
     const handled = (await f.getKs('watched')).status?.lastHandledReconcileAt;
 
     await vars('watched-vars', 'two', { 'reconcile.fluxcd.io/watch': 'Enabled' });
     await vars('plain-vars', 'two');
-    await eventually('the watched ConfigMap change applied', async () => (await data('out', watchedTarget))['value'] === 'two', 30_000, 250);
+    await eventually('the watched ConfigMap change applied', async () => (await f.configMapData('out', watchedTarget))['value'] === 'two', 30_000, 250);
     const watched = await f.getKs('watched');
     assert.ok(isReady(watched));
     assert.equal(watched.status?.lastHandledReconcileAt, handled, 'no requestedAt was needed');
 
     // The unlabelled ConfigMap's change is not seen until something else reconciles.
     await sleep(5_000);
-    assert.equal((await data('out', plainTarget))['value'], 'one');
+    assert.equal((await f.configMapData('out', plainTarget))['value'], 'one');
     await f.requestReconcile('plain');
-    await eventually('the plain ConfigMap change applied after requestedAt', async () => (await data('out', plainTarget))['value'] === 'two', 30_000, 250);
+    await eventually('the plain ConfigMap change applied after requestedAt', async () => (await f.configMapData('out', plainTarget))['value'] === 'two', 30_000, 250);
   });
 
   it('applies an ExternalArtifact source', async () => {
@@ -173,7 +172,7 @@ describe('kustomize controller: readyExpr, healthCheckExprs, watched inputs, Ext
     }, { type: 'merge' });
     const ks = await f.waitKs('external', 'Ready', readyAt(artifact.revision));
     assert.equal(ks.status?.lastAppliedRevision, `main@sha1:${sha}`);
-    assert.equal((await data('from-external', target))['v'], 'external');
+    assert.equal((await f.configMapData('from-external', target))['v'], 'external');
   });
 });
 
@@ -235,8 +234,6 @@ describe('kustomize controller: a new source without its first artifact', () => 
     const sha = await commitFiles(url, { branch: 'main', config: f.git.gitConfig, files: { 'app/cm.yaml': configMap('late', { v: '1' }) } });
     await f.requestReconcile('late', GITREPO);
     await f.waitKs('late', 'Ready once the artifact arrives', readyAt(`main@sha1:${sha}`));
-    assert.equal((await data('late', target))['v'], '1');
+    assert.equal((await f.configMapData('late', target))['v'], '1');
   });
-
-  const data = async (name: string, ns: string) => (await f.client.get(CM, name, ns))['data'] as Record<string, string>;
 });
