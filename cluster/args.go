@@ -34,7 +34,8 @@ func apiserverArgs(dir string, p pki, ports map[string]int) []string {
 		"--service-cluster-ip-range=" + serviceCIDR,
 		"--endpoint-reconciler-type=none",
 		"--allow-privileged=true",
-		"--profiling=false",
+		// EDDY_CLUSTER_PROFILING=1 serves /debug/pprof, to see where a benchmark's API server time goes.
+		fmt.Sprintf("--profiling=%t", os.Getenv("EDDY_CLUSTER_PROFILING") == "1"),
 		"--cert-dir=" + filepath.Join(dir, "apiserver-certs"),
 	}
 }

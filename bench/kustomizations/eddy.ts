@@ -56,7 +56,7 @@ async function startEddy(o: EddyOptions, names: string[]): Promise<{ child: Chil
   // EDDY_BENCH_NODE_FLAGS adds V8/Node flags to try (space-separated), e.g. `--optimize-for-size`.
   const extra = (process.env['EDDY_BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...CONTROLLER_NODE_FLAGS, ...extra, join(o.repo, 'bin', 'eddy.mjs'), 'run', '--kubeconfig', o.kubeconfig, '--components', names.join(','),
-    '--concurrent', String(o.concurrent), '--kube-api-qps', String(o.qps), '--kube-api-burst', String(o.burst),
+    '--concurrent', `${o.concurrent.source},kustomize-controller=${o.concurrent.kustomize}`, '--kube-api-qps', String(o.qps), '--kube-api-burst', String(o.burst),
     '--storage-addr', '127.0.0.1:0', '--storage-path', join(o.scratch, 'storage'),
     '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${metrics}`, '--log-level', process.env['EDDY_BENCH_LOG_LEVEL'] ?? 'error', '--engine-binary', o.engineBinary], { stdio: ['ignore', process.env['EDDY_BENCH_LOG_LEVEL'] ? 'inherit' : 'ignore', 'inherit'], env: { ...process.env, ...CONTROLLER_ENV } });
   const deadline = Date.now() + 60_000;

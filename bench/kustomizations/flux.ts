@@ -25,12 +25,12 @@ export interface FluxResult {
 
 export async function runFlux(client: KubeClient, o: FluxRunOptions): Promise<FluxResult> {
   await applyFluxOnlyCRDs(client, o.binaries.crdDirs);
-  const flags = [`--concurrent=${o.concurrent}`, `--kube-api-qps=${o.qps}`, `--kube-api-burst=${o.burst}`];
-  const common = { kubeconfig: o.kubeconfig, dir: o.scratch, extraArgs: flags, logLevel: 'error' as const };
+  const flags = (concurrent: number) => [`--concurrent=${concurrent}`, `--kube-api-qps=${o.qps}`, `--kube-api-burst=${o.burst}`];
+  const common = { kubeconfig: o.kubeconfig, dir: o.scratch, logLevel: 'error' as const };
   const procs: FluxController[] = [];
   try {
-    procs.push(await startFluxController('source-controller', { ...common, binary: o.binaries.sourceController }));
-    procs.push(await startFluxController('kustomize-controller', { ...common, binary: o.binaries.kustomizeController }));
+    procs.push(await startFluxController('source-controller', { ...common, extraArgs: flags(o.concurrent.source), binary: o.binaries.sourceController }));
+    procs.push(await startFluxController('kustomize-controller', { ...common, extraArgs: flags(o.concurrent.kustomize), binary: o.binaries.kustomizeController }));
     const pids = procs.map((p) => p.pid);
     let idleRssMiB = 0;
     for (const pid of pids) idleRssMiB += (await processMemory(pid)).rssMiB;

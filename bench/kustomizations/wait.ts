@@ -1,6 +1,7 @@
-// Polling until a whole population of objects reaches a state.
+// Waiting until a whole population of objects reaches a state.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient, KubeObject, TypeRef } from '../../src/kube/index.ts';
+import { SharedInformer } from '../../src/runtime/informer/index.ts';
 
 interface Condition { type: string; status: string }
 const statusOf = (o: KubeObject) => (o['status'] ?? {}) as { observedGeneration?: number; conditions?: Condition[]; lastAppliedRevision?: string; artifact?: { revision?: string } };
@@ -11,25 +12,33 @@ export const artifactRevision = (o: KubeObject) => statusOf(o).artifact?.revisio
 export const lastAppliedRevision = (o: KubeObject) => statusOf(o).lastAppliedRevision;
 
 /**
- * Seconds from t0 until `done(items)` holds for the list of `ref` in `namespace`. Polls with a
- * period that grows with the population so the polling itself stays a small load.
+ * Seconds from t0 until `done(items)` holds for the objects of `ref` in `namespace`. The objects
+ * come from a watch (an informer), checked every 200 ms: listing 1,000 objects every second cost
+ * the API server ~6 % of its CPU (a profile of the N = 1000 run), load the measured side paid.
  */
 export async function waitAll(client: KubeClient, ref: TypeRef, namespace: string, opts: {
   t0: number; count: number; timeoutS: number; what: string; done: (items: KubeObject[]) => number; log?: (l: string) => void;
 }): Promise<number> {
-  const period = Math.max(200, opts.count);
+  const stop = new AbortController();
+  const informer = new SharedInformer({ lw: client.listerWatcher(ref), name: opts.what, namespace });
+  const running = informer.start(stop.signal);
   let lastLog = 0;
-  for (;;) {
-    const items = (await client.listAll(ref, { namespace })).items;
-    const ok = opts.done(items);
-    const elapsed = (performance.now() - opts.t0) / 1000;
-    if (ok >= opts.count) return elapsed;
-    if (elapsed > opts.timeoutS) throw new Error(`${opts.what}: ${ok} of ${opts.count} after ${opts.timeoutS} s`);
-    if (elapsed - lastLog > 10) {
-      opts.log?.(`  ${opts.what}: ${ok}/${opts.count} after ${elapsed.toFixed(0)} s`);
-      lastLog = elapsed;
+  try {
+    await informer.waitForSync(stop.signal);
+    for (;;) {
+      const ok = opts.done(informer.list());
+      const elapsed = (performance.now() - opts.t0) / 1000;
+      if (ok >= opts.count) return elapsed;
+      if (elapsed > opts.timeoutS) throw new Error(`${opts.what}: ${ok} of ${opts.count} after ${opts.timeoutS} s`);
+      if (elapsed - lastLog > 10) {
+        opts.log?.(`  ${opts.what}: ${ok}/${opts.count} after ${elapsed.toFixed(0)} s`);
+        lastLog = elapsed;
+      }
+      await sleep(200);
     }
-    await sleep(period);
+  } finally {
+    stop.abort();
+    await running;
   }
 }
 

@@ -157,7 +157,8 @@ export interface RunOptions {
   kubeconfig: string;
   scratch: string;
   count: number;
-  concurrent: number;
+  /** Concurrent reconciles of each controller (Flux's benchmark: source 10, kustomize 20). */
+  concurrent: { source: number; kustomize: number };
   qps: number;
   burst: number;
   registryHost: string;

@@ -9,6 +9,7 @@ import { parseDuration } from '../runtime/duration.ts';
 import { Manager } from '../runtime/manager/manager.ts';
 import { ObserveServer, createLogger, isLogLevel } from '../runtime/observe/index.ts';
 import { serveGitRepos } from '../local/git-server.ts';
+import { concurrencyOf } from './concurrency.ts';
 import type { CliContext } from './context.ts';
 
 /** Flux's common controller flags: same names, same defaults. */
@@ -73,7 +74,7 @@ export function registerRun(program: Command, ctx: CliContext, env: NodeJS.Proce
     .description('run eddy controllers in one process against a cluster')
     .option('--kubeconfig <path>', 'kubeconfig (default: in-cluster, then KUBECONFIG, then ~/.kube/config)')
     .option('--components <list>', `comma-separated components to run (available: ${components.map((c) => c.name).join(', ') || 'none yet'}; default all)`)
-    .option('--concurrent <n>', 'concurrent reconciles per controller', '4')
+    .option('--concurrent <n>', 'concurrent reconciles per controller; per component too, as in Flux\'s separate processes: 4,kustomize-controller=20', '4')
     .option('--requeue-dependency <duration>', 'interval to requeue on dependencies not ready', '30s')
     .option('--min-retry-delay <duration>', 'minimum per-item retry backoff', '750ms')
     .option('--max-retry-delay <duration>', 'maximum per-item retry backoff', '15m')
@@ -129,6 +130,7 @@ async function runManager(ctx: CliContext, env: NodeJS.ProcessEnv, flags: RunFla
   if (flags.logEncoding !== 'json' && flags.logEncoding !== 'console') throw new Error('--log-encoding must be json or console');
   const log = createLogger({ level: flags.logLevel, encoding: flags.logEncoding });
   const chosen = selectedComponents(flags.components);
+  const concurrency = concurrencyOf(flags.concurrent);
   const client = KubeClient.fromKubeconfig({
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     allowExec: flags.insecureKubeconfigExec,
@@ -141,7 +143,7 @@ async function runManager(ctx: CliContext, env: NodeJS.ProcessEnv, flags: RunFla
   const manager = new Manager({
     client, registry, log,
     controllerDefaults: {
-      concurrency: int('concurrent', flags.concurrent, 1),
+      concurrency: concurrency.all,
       jitterPercent: int('interval-jitter-percentage', flags.intervalJitterPercentage),
       minRetryDelayMs: parseDuration(flags.minRetryDelay),
       maxRetryDelayMs: parseDuration(flags.maxRetryDelay),
@@ -158,7 +160,7 @@ async function runManager(ctx: CliContext, env: NodeJS.ProcessEnv, flags: RunFla
     } : {}),
   });
   const settings: ComponentSettings = {
-    concurrent: int('concurrent', flags.concurrent, 1),
+    concurrent: concurrency.all,
     requeueDependencyMs: parseDuration(flags.requeueDependency),
     intervalJitterPercent: int('interval-jitter-percentage', flags.intervalJitterPercentage),
     watchAllNamespaces: flags.watchAllNamespaces,
@@ -175,7 +177,7 @@ async function runManager(ctx: CliContext, env: NodeJS.ProcessEnv, flags: RunFla
     log: (fields, msg) => log.info(fields, msg),
     ...kustomizeSettings(ctx, flags),
   };
-  for (const c of chosen) await c.setup(manager, settings);
+  for (const c of chosen) await c.setup(manager, { ...settings, concurrent: concurrency.of(c.name) });
   if (flags.serveGitDir) await serveGit(manager, flags.serveGitDir, int('serve-git-port', flags.serveGitPort), join(ctx.home, 'git-http-backend.log'), log);
 
   const observe = new ObserveServer({ registry });

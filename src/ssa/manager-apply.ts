@@ -1,6 +1,8 @@
 // apply / applyAll / applyAllStaged. Per object: read the live object, dry-run the server-side
 // apply, compare (normalize.ts) and write only when something would change. A stage is
 // validated whole (every dry-run) before anything in it is written, as Flux's ApplyAll does.
+// An object not expected to exist (`mayExist`) is read only when its dry-run shows it does: a
+// dry-run create answers without a resourceVersion (Flux tells created from configured so too).
 import { ApiError, NoKindMatchError } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { ChangeSet, changeSetEntry, fmtObjMetadata, objMetadataOf, type ChangeSetEntry } from './changeset.ts';
@@ -9,7 +11,7 @@ import { getOrUndefined, mapLimit, type ManagerContext } from './context.ts';
 import { ApplyError, WaitError, errorMessage, safeCause } from './errors.ts';
 import { waitForSet, waitForTermination } from './manager-wait.ts';
 import { anyInMetadata, hasDrifted } from './normalize.ts';
-import { sortObjects, splitStages } from './sort.ts';
+import { sortObjects, splitStages, writeTier } from './sort.ts';
 
 export interface ApplyOptions {
   /** Recreate objects whose change hits an immutable field. */
@@ -21,6 +23,11 @@ export interface ApplyOptions {
   /** Desired objects matching any entry are only created, never patched (`ssa: IfNotPresent`). */
   ifNotPresentSelector: Record<string, string>;
   cleanup: CleanupOptions;
+  /**
+   * Whether the object may already exist (e.g. it is in the previous inventory): then it is read
+   * alongside its dry-run; otherwise only if the dry-run finds it. Default: always read.
+   */
+  mayExist: (obj: KubeObject) => boolean;
   /** Poll interval and limit for stage waits (CRDs, Namespaces) and force-recreate deletions. */
   waitIntervalMs: number;
   waitTimeoutMs: number;
@@ -31,6 +38,7 @@ export function defaultApplyOptions(): ApplyOptions {
   return {
     force: false, forceSelector: {}, exclusions: {}, ifNotPresentSelector: {},
     cleanup: { annotations: [], labels: [], fieldManagers: [], exclusions: {} },
+    mayExist: () => true,
     waitIntervalMs: 1_000, waitTimeoutMs: 60_000,
   };
 }
@@ -111,16 +119,36 @@ function shouldForce(obj: KubeObject, existing: KubeObject, opts: ApplyOptions):
   return opts.force || anyInMetadata(obj, opts.forceSelector) || anyInMetadata(existing, opts.forceSelector);
 }
 
+/**
+ * The live object and the dry-run's outcome. The read and the dry-run are independent: side by
+ * side they cost one round trip, not two (a skipped object's dry-run is wasted, a rare case).
+ */
+async function readAndDryRun(ctx: ManagerContext, obj: KubeObject, opts: ApplyOptions): Promise<{ existing: KubeObject | undefined; tried: PromiseSettledResult<KubeObject> }> {
+  const read = async (): Promise<KubeObject | undefined> => {
+    try {
+      return await getOrUndefined(ctx, obj, obj.metadata.name ?? '', obj.metadata.namespace, opts.signal);
+    } catch (err) {
+      throw new ApplyError('GetFailed', `${subjectOf(obj)} query failed: ${errorMessage(err, obj)}`, { subject: subjectOf(obj), cause: safeCause(err, obj) });
+    }
+  };
+  if (!opts.mayExist(obj)) {
+    const [tried] = await Promise.allSettled([dryRunApply(ctx, obj, opts.signal)]);
+    const absent = tried.status === 'fulfilled' && !tried.value.metadata.resourceVersion;
+    return { existing: absent ? undefined : await read(), tried };
+  }
+  const [existing, tried] = await Promise.all([read(), dryRunApply(ctx, obj, opts.signal).then(
+    (value): PromiseSettledResult<KubeObject> => ({ status: 'fulfilled', value }),
+    (reason: unknown): PromiseSettledResult<KubeObject> => ({ status: 'rejected', reason }),
+  )]);
+  return { existing, tried };
+}
+
 async function plan(ctx: ManagerContext, obj: KubeObject, opts: ApplyOptions): Promise<Plan> {
   await validate(ctx, obj);
   const meta = objMetadataOf(obj);
-  // The read and the dry-run are independent: side by side they cost one round trip, not two
-  // (a skipped object's dry-run is wasted, a rare case).
-  const [read, tried] = await Promise.allSettled([getOrUndefined(ctx, obj, meta.name, obj.metadata.namespace, opts.signal), dryRunApply(ctx, obj, opts.signal)]);
-  if (read.status === 'rejected') {
-    throw new ApplyError('GetFailed', `${subjectOf(obj)} query failed: ${errorMessage(read.reason, obj)}`, { subject: subjectOf(obj), cause: safeCause(read.reason, obj) });
-  }
-  let existing = read.value;
+  const found = await readAndDryRun(ctx, obj, opts);
+  const { tried } = found;
+  let existing = found.existing;
   if (shouldSkip(obj, existing, opts)) return { obj, entry: changeSetEntry(meta, 'skipped'), write: false, cleanup: [] };
 
   let dryRun: KubeObject;
@@ -159,10 +187,10 @@ async function write(ctx: ManagerContext, p: Plan, signal?: AbortSignal): Promis
 }
 
 /**
- * Dry-runs every object (sorted in Flux's order), then writes those that changed: kind after
- * kind in that order (a Service exists before the Deployment whose Pods read its variables, a
- * ConfigMap before what mounts it), objects of one kind `concurrency` at a time. The first
- * failing kind stops the run; the error's changeSet lists the writes that landed.
+ * Dry-runs every object (sorted in Flux's order), then writes those that changed, tier after
+ * tier (`writeTier`: what workloads read, then workloads and the rest, then webhooks), objects
+ * of one tier `concurrency` at a time. The first failing tier stops the run; the error's
+ * changeSet lists the writes that landed.
  */
 export async function applyAll(ctx: ManagerContext, objs: readonly KubeObject[], options: Partial<ApplyOptions> = {}): Promise<ChangeSet> {
   const opts = { ...defaultApplyOptions(), ...options };
@@ -171,8 +199,8 @@ export async function applyAll(ctx: ManagerContext, objs: readonly KubeObject[],
   const landed = new Array<boolean>(plans.length).fill(false);
   const done = new ChangeSet(plans.map((p) => p.entry));
   try {
-    for (const group of byKind(plans)) {
-      await mapLimit(group, ctx.concurrency, async ({ p, i }) => {
+    for (const tier of byTier(plans)) {
+      await mapLimit(tier, ctx.concurrency, async ({ p, i }) => {
         const live = p.write ? await write(ctx, p, opts.signal) : p.dryRun;
         if (live) done.setLive(p.entry.subject, live);
         landed[i] = true;
@@ -185,15 +213,11 @@ export async function applyAll(ctx: ManagerContext, objs: readonly KubeObject[],
   return done;
 }
 
-/** Runs of consecutive plans of one kind (sorted input keeps a kind together), with their index. */
-function byKind(plans: readonly Plan[]): { p: Plan; i: number }[][] {
-  const groups: { p: Plan; i: number }[][] = [];
-  plans.forEach((p, i) => {
-    const last = groups.at(-1);
-    if (last && last[0]?.p.obj.kind === p.obj.kind) last.push({ p, i });
-    else groups.push([{ p, i }]);
-  });
-  return groups;
+/** The plans of each write tier, with their index (sorted input keeps a tier together). */
+function byTier(plans: readonly Plan[]): { p: Plan; i: number }[][] {
+  const tiers: { p: Plan; i: number }[][] = [[], [], []];
+  plans.forEach((p, i) => tiers[writeTier(p.obj.kind)]?.push({ p, i }));
+  return tiers.filter((t) => t.length > 0);
 }
 
 export async function apply(ctx: ManagerContext, obj: KubeObject, options: Partial<ApplyOptions> = {}): Promise<ChangeSetEntry> {

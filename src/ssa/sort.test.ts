@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../kube/types.ts';
-import { sortObjects, splitStages } from './sort.ts';
+import { sortObjects, splitStages, writeTier } from './sort.ts';
 
 const o = (apiVersion: string, kind: string, name: string, namespace?: string): KubeObject => ({
   apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) },
@@ -45,5 +45,17 @@ describe('splitStages', () => {
     assert.deepEqual(s.definitions.map((x) => x.kind), ['Namespace', 'CustomResourceDefinition']);
     assert.deepEqual(s.classes.map((x) => x.kind), ['IngressClass']);
     assert.deepEqual(s.resources.map((x) => x.kind), ['ConfigMap', 'ClusterRole', 'Namespace']);
+  });
+});
+
+describe('writeTier', () => {
+  it('writes what workloads read first, webhooks last, everything else between', () => {
+    const tiers = (kinds: string[]) => kinds.map((k) => `${k}:${writeTier(k)}`);
+    assert.deepEqual(tiers(['ServiceAccount', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Service', 'LimitRange']),
+      ['ServiceAccount:0', 'ClusterRoleBinding:0', 'ConfigMap:0', 'Secret:0', 'Service:0', 'LimitRange:0']);
+    assert.deepEqual(tiers(['Deployment', 'StatefulSet', 'Ingress', 'Widget', 'PodDisruptionBudget']),
+      ['Deployment:1', 'StatefulSet:1', 'Ingress:1', 'Widget:1', 'PodDisruptionBudget:1']);
+    assert.deepEqual(tiers(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']),
+      ['MutatingWebhookConfiguration:2', 'ValidatingWebhookConfiguration:2']);
   });
 });

@@ -20,6 +20,18 @@ function kindIndex(kind: string): number {
   return last === -1 ? 0 : last + 1;
 }
 
+const FIRST_WORKLOAD = kindIndex('Deployment');
+
+/**
+ * Writes go out in three tiers, each after the one before: what workloads read (service
+ * accounts, RBAC, config, Services), then workloads and everything else, then webhooks. Flux
+ * writes one object at a time in the sort order; the tiers keep what that order is for.
+ */
+export function writeTier(kind: string): 0 | 1 | 2 {
+  const i = kindIndex(kind);
+  return i < FIRST_WORKLOAD ? 0 : LAST_KINDS.includes(kind) ? 2 : 1;
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

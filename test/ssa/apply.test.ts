@@ -53,6 +53,27 @@ describe('ResourceManager apply', { concurrency: true }, () => {
     assert.equal(live.metadata.labels?.['tier'], 'x');
   });
 
+  it('reads an object not expected to exist only when its dry-run finds it', async () => {
+    const n = await ns('ssa-mayexist');
+    const cm = configMap(n, 'fresh', { a: '1' });
+    const unexpected = { mayExist: () => false };
+    const counting = CountingClient.connect();
+    const m = new ResourceManager({ client: counting, fieldManager: FM });
+    const created = await m.applyAll([cm], unexpected);
+    assert.equal(created.summary(), `ConfigMap/${n}/fresh created`);
+    assert.deepEqual(counting.calls, { get: 0, dryRun: 1, apply: 1, patch: 0, delete: 0 }, 'a new object costs no read');
+
+    // It exists now though not expected: the dry-run's resourceVersion gives that away, so it is
+    // read and compared (unchanged, then drift configured), never reported as created.
+    const again = await m.applyAll([cm], unexpected);
+    assert.equal(again.summary(), `ConfigMap/${n}/fresh unchanged`);
+    assert.deepEqual(counting.calls, { get: 1, dryRun: 2, apply: 1, patch: 0, delete: 0 });
+    await kubectl(['-n', n, 'annotate', 'configmap', 'fresh', `${KS}/ssa=Ignore`]);
+    const skipped = await m.applyAll([configMap(n, 'fresh', { a: '2' })], { ...kustomizeApplyOptions(FM), ...unexpected });
+    assert.equal(skipped.summary(), `ConfigMap/${n}/fresh skipped`, 'the live object\'s ssa: Ignore still counts');
+    await counting.close();
+  });
+
   it('applies a Namespace, a CRD and its custom resources in one staged call', async () => {
     const suffix = randomBytes(3).toString('hex');
     const group = `ssa${suffix}.eddy.test`;

@@ -39,7 +39,10 @@ export async function applyAndPrune(obj: Kustomization, objects: KubeObject[], c
   const manager = resourceManagerFor(obj, client);
   let changeSet: ChangeSet;
   try {
-    changeSet = await manager.applyAllStaged(objects, kustomizeApplyOptions(FIELD_MANAGER, obj.spec.force ?? false));
+    // Objects new to the inventory are read only if their dry-run finds them (most are new).
+    const known = new Set(previous.map((e) => e.id));
+    const mayExist = (o: KubeObject) => known.has(entryOf(refOf(o)).id);
+    changeSet = await manager.applyAllStaged(objects, { ...kustomizeApplyOptions(FIELD_MANAGER, obj.spec.force ?? false), mayExist });
   } catch (err) {
     throw generic(Reason.Failed, message(err), err);
   }

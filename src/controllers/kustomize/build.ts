@@ -9,7 +9,7 @@ import type { EnginePool } from '../../engines/index.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { decryptKubeObject, decryptSources, type SopsKeys } from '../../sops/index.ts';
 import { generic, stalling } from '../shared/errors.ts';
-import { prepareKustomization } from './generate.ts';
+import { checkGeneratedResources, prepareKustomization } from './generate.ts';
 import { Reason } from './reasons.ts';
 import { substituteObject } from './substitute.ts';
 
@@ -41,8 +41,9 @@ export async function buildDir(root: string, path: string | undefined): Promise<
 export async function buildObjects(input: BuildInput): Promise<KubeObject[]> {
   const { root, spec } = input;
   const dir = await buildDir(root, spec.path);
+  let generated: string[];
   try {
-    await prepareKustomization(dir, spec);
+    generated = await prepareKustomization(dir, spec);
   } catch (err) {
     throw generic(Reason.BuildFailed, `kustomize create failed: ${message(err)}`, err);
   }
@@ -57,6 +58,7 @@ export async function buildObjects(input: BuildInput): Promise<KubeObject[]> {
   try {
     built = await input.engine.kustomizeBuildObjects({ root, path: relative(root, dir) || '.', allowRemoteBases: input.allowRemoteBases }, input.signal);
   } catch (err) {
+    await checkGeneratedResources(dir, generated);
     throw generic(Reason.BuildFailed, `kustomize build failed: ${message(err)}`, err);
   }
   const objects = checkObjects(built);

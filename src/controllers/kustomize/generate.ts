@@ -28,35 +28,49 @@ async function scan(base: string, dir: string, out: string[]): Promise<void> {
       else await scan(base, path, out);
       continue;
     }
-    if (!e.isFile() || !/\.ya?ml$/.test(e.name)) continue;
+    if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(relative(base, path));
+  }
+}
+
+/**
+ * Flux's generator refuses a manifest it cannot decode, naming the file. Every scanned file is a
+ * resource of the generated kustomization, so kustomize reads them all anyway: this runs only
+ * when that build failed, to name the file as Flux does (parsing on every build cost ~1.5 ms).
+ */
+export async function checkGeneratedResources(dir: string, resources: readonly string[]): Promise<void> {
+  for (const file of resources) {
+    const path = join(dir, file);
+    if (!/\.ya?ml$/.test(file) || !(await isFile(path))) continue;
     const docs = parseAllDocuments(await readFile(path, 'utf8'));
-    const list = Array.isArray(docs) ? docs : [docs];
-    const bad = list.find((d) => d.errors.length > 0);
-    if (bad) throw generic('BuildFailed', `failed to decode Kubernetes YAML from ${relative(base, path)}: ${bad.errors[0]?.message ?? 'invalid YAML'}`);
-    out.push(relative(base, path));
+    const bad = (Array.isArray(docs) ? docs : [docs]).find((d) => d.errors.length > 0);
+    if (bad) throw generic('BuildFailed', `failed to decode Kubernetes YAML from ${file}: ${bad.errors[0]?.message ?? 'invalid YAML'}`);
   }
 }
 
 type KustomizationDoc = Record<string, unknown>;
 
-/** Reads (or generates) the kustomization at `dir` and writes it back with the spec's overlays. */
-export async function prepareKustomization(dir: string, spec: KustomizationSpec): Promise<void> {
+/**
+ * Reads (or generates) the kustomization at `dir` and writes it back with the spec's overlays;
+ * returns the resources it generated (none when the path had a kustomization).
+ */
+export async function prepareKustomization(dir: string, spec: KustomizationSpec): Promise<string[]> {
   let file = await kustomizationFile(dir);
   let doc: KustomizationDoc;
+  const generated: string[] = [];
   if (!file) {
-    const resources: string[] = [];
-    await scan(dir, dir, resources);
-    doc = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources };
+    await scan(dir, dir, generated);
+    doc = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: generated };
     file = join(dir, 'kustomization.yaml');
   } else {
     const parsed = parseDocument(await readFile(file, 'utf8'));
     if (parsed.errors.length > 0) throw generic('BuildFailed', `failed to parse ${relative(dir, file)}: ${parsed.errors[0]?.message ?? 'invalid YAML'}`);
     const value: unknown = parsed.toJS({ maxAliasCount: 100 });
     doc = value && typeof value === 'object' && !Array.isArray(value) ? (value as KustomizationDoc) : {};
-    if (!hasOverlays(spec)) return;
+    if (!hasOverlays(spec)) return generated;
   }
   await applyOverlays(dir, doc, spec);
   await writeFile(file, stringify(doc));
+  return generated;
 }
 
 function hasOverlays(spec: KustomizationSpec): boolean {

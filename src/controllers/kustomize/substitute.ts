@@ -208,6 +208,9 @@ export function substituteObject(obj: KubeObject, vars: Record<string, string>, 
       throw new SubstitutionError('InvalidVariable', `'${name}' var name is invalid, must match '^[_[:alpha:]][_[:alpha:][:digit:]]*$'`);
     }
   }
+  // Without a `$` the text comes back unchanged; the YAML round trip (most of the cost) would
+  // only give back the same object.
+  if (!JSON.stringify(obj).includes('$')) return obj;
   // YAML 1.1 both ways, as sigs.k8s.io/yaml reads it: `yes`/`on` from a var become booleans,
   // while strings that merely look like them stay quoted in the text.
   const text = stringify(obj, { version: '1.1', lineWidth: 0 });

@@ -54,6 +54,21 @@ export class DelayHeap<K> {
     return head.key;
   }
 
+  /** Drop `key`'s entry; false if it had none. */
+  remove(key: K): boolean {
+    const entry = this.byKey.get(key);
+    if (!entry) return false;
+    this.byKey.delete(key);
+    const last = this.items.pop();
+    if (last && last !== entry) {
+      last.index = entry.index;
+      this.items[entry.index] = last;
+      this.down(entry.index);
+      this.up(entry.index);
+    }
+    return true;
+  }
+
   clear(): void {
     this.items.length = 0;
     this.byKey.clear();

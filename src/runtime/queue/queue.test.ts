@@ -98,6 +98,18 @@ describe('WorkQueue delays', () => {
     assert.equal(q.len(), 2);
   });
 
+  it('handing a key out drops its delayed add: the reconcile it starts decides the next one', async () => {
+    const { q, clock } = newQueue();
+    q.addAfter('a', 30_000);
+    q.addAfter('b', 30_000);
+    q.add('a');
+    assert.equal(await q.get(), 'a');
+    q.done('a');
+    await clock.advance(30_000);
+    assert.equal(q.len(), 1);
+    assert.equal(await q.get(), 'b', 'only the key not handed out meanwhile comes back');
+  });
+
   it('addRateLimited backs off per key; forget resets it', async () => {
     const { q, clock } = newQueue();
     q.addRateLimited('a');
@@ -127,6 +139,27 @@ describe('WorkQueue delays', () => {
     assert.equal(got.length, want.size);
     for (const [k, t] of got) assert.equal(t, want.get(k));
     assert.equal(h.size, 0);
+  });
+
+  it('heap removes any key and still pops the rest in order, for random input', () => {
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 1000;
+    const h = new DelayHeap<string>();
+    const want = new Map<string, number>();
+    for (let i = 0; i < 300; i++) {
+      const key = `k${i}`;
+      const at = rnd();
+      h.upsert(key, at);
+      want.set(key, at);
+    }
+    for (let i = 0; i < 300; i += 3) {
+      assert.equal(h.remove(`k${i}`), true);
+      want.delete(`k${i}`);
+    }
+    assert.equal(h.remove('k0'), false);
+    const got: number[] = [];
+    for (let k = h.popReady(Infinity); k !== undefined; k = h.popReady(Infinity)) got.push(want.get(k) ?? -1);
+    assert.deepEqual(got, [...want.values()].sort((a, b) => a - b));
   });
 });
 

@@ -40,6 +40,9 @@ class Fifo<K> {
  * - a key being processed is never handed out again until `done`; adds meanwhile
  *   mark it dirty and it is re-queued on `done`;
  * - delayed adds keep the earliest ready time per key, on one timer;
+ * - unlike client-go, handing a key out drops its pending delayed add: the reconcile it starts
+ *   decides when to look again (a Kustomization that waited for its source with a requeue in
+ *   30 s, then ran on the source's artifact event, would otherwise run again for nothing);
  * - after `shutDown`, adds are ignored, keys already queued are still handed
  *   out, and `get` resolves `undefined` once the queue is empty.
  */
@@ -152,6 +155,7 @@ export class WorkQueue<K extends string = string> {
     this.metrics.get(key);
     this.processing.add(key);
     this.dirty.delete(key);
+    if (this.delayed.remove(key)) this.armTimer();
     return key;
   }
 
