@@ -23,11 +23,12 @@ import { startOciRegistry } from '../test/servers/oci-registry.ts';
 import { pushArtifact } from '../test/tools/oci-push.ts';
 import { diffCounts, formatCounts, readRequestCounts, type RequestsByVerb } from './kustomizations/api-requests.ts';
 import { baselineRound, parallel, type BaselineRound } from './kustomizations/baseline.ts';
-import { runEddy, type EddyResult } from './kustomizations/eddy.ts';
+import { runEddy, type EddyPhase, type EddyResult } from './kustomizations/eddy.ts';
 import type { Usage } from './kustomizations/process-usage.ts';
 import { runFlux, type FluxResult } from './kustomizations/flux.ts';
 import { ensureFluxBinaries, type FluxBinaries } from '../test/tools/flux-binaries.ts';
-import { appName, manifestTemplate, setupObjects } from './kustomizations/workload.ts';
+import { controllerKubeconfig } from './kustomizations/controller-identity.ts';
+import { FLUX_NS, appName, manifestTemplate, setupObjects } from './kustomizations/workload.ts';
 import { machine } from './machine.ts';
 
 const { values } = parseArgs({
@@ -79,11 +80,13 @@ async function runSize(binary: string, engineBinary: string, n: number, flux?: F
   // Setup and polling get a fast client; the baseline gets eddy's QPS and burst.
   const admin = KubeClient.fromKubeconfig({ kubeconfig, qps: 1000, burst: 2000 });
   const client = KubeClient.fromKubeconfig({ kubeconfig, qps: QPS, burst: BURST });
-  const registry = await startOciRegistry();
+  const registry = await startOciRegistry({ quiet: true });
+  const others = { ...st.children, registry: registry.pid };
   try {
     log(`N=${n}: control plane ready; pushing ${n} artifacts`);
     await applyCRDs(admin, { timeoutMs: 60_000 });
     for (const obj of setupObjects([APPS_NS, BASELINE_NS])) await admin.apply(obj, { fieldManager: 'bench', force: true });
+    const controllers = await controllerKubeconfig(admin, kubeconfig, FLUX_NS, scratch);
     const tPush = performance.now();
     await parallel(n, 16, async (i) => {
       await pushArtifact({ registryUrl: registry.url, repository: appName(i), tag: 'latest', files: { 'app.yaml': manifestTemplate(appName(i)) }, source: 'https://example.invalid/bench', revision: 'main@sha1:0000000000000000000000000000000000000001' });
@@ -92,7 +95,7 @@ async function runSize(binary: string, engineBinary: string, n: number, flux?: F
     if (flux) {
       log(`N=${n}: Flux`);
       const fluxResult = await runFlux(admin, {
-        kubeconfig, scratch, count: n, concurrent: CONCURRENT, qps: QPS, burst: BURST, registryHost: registry.host, targetNamespace: APPS_NS, binaries: flux, log,
+        kubeconfig: controllers, scratch, count: n, concurrent: CONCURRENT, qps: QPS, burst: BURST, registryHost: registry.host, targetNamespace: APPS_NS, binaries: flux, others, log,
       });
       return { count: n, pushSeconds, flux: fluxResult };
     }
@@ -108,7 +111,7 @@ async function runSize(binary: string, engineBinary: string, n: number, flux?: F
 
     log(`N=${n}: eddy`);
     result.eddy = await runEddy(admin, {
-      repo, kubeconfig, scratch, count: n, concurrent: CONCURRENT, qps: QPS, burst: BURST, registryHost: registry.host, targetNamespace: APPS_NS, log, engineBinary,
+      repo, kubeconfig: controllers, scratch, count: n, concurrent: CONCURRENT, qps: QPS, burst: BURST, registryHost: registry.host, targetNamespace: APPS_NS, others, log, engineBinary,
     });
     return result;
   } finally {
@@ -137,6 +140,7 @@ function printFlux(r: SizeResult): void {
   console.log(`| Flux upgrade: substitute changed → all Kustomizations Ready, Deployments at v2 | ${vsBaseline(x.upgrade.seconds, b?.upgrade.rolledOutSeconds)} |`);
   console.log(`| Flux upgrade: API requests (all clients) | ${formatCounts(x.upgrade.requests)} |`);
   console.log(`| Flux upgrade: peak RSS / CPU | ${f(x.upgrade.usage.peakRssMiB)} MiB / ${f(x.upgrade.usage.cpuSeconds)} s |`);
+  console.log(`| Flux: machine CPU while creating: busy / others | ${cpuLine(x.create, m.cpus)} |`);
 }
 
 function printSize(r: SizeResult): void {
@@ -162,12 +166,22 @@ function printSize(r: SizeResult): void {
   console.log(`| eddy: API requests while creating (all clients) | ${formatCounts(e.create.requests)} |`);
   console.log(`| eddy process: idle RSS / peak RSS / CPU while creating | ${f(e.idleRssMiB)} MiB / ${f(e.create.usage.peakRssMiB)} MiB / ${f(e.create.usage.cpuSeconds)} s |`);
   console.log(`| eddy at its peak while creating | ${atPeak(e.create.usage)} |`);
+  console.log(`| machine CPU while creating: busy / others | ${cpuLine(e.create, m.cpus)} |`);
   if (e.upgrade) {
     console.log(`| eddy upgrade: substitute changed → all Kustomizations Ready, Deployments at v2 | ${vsBaseline(e.upgrade.seconds, b?.upgrade.rolledOutSeconds)} |`);
     console.log(`| eddy upgrade: API requests (all clients) | ${formatCounts(e.upgrade.requests)} |`);
     console.log(`| eddy upgrade: peak RSS / CPU | ${f(e.upgrade.usage.peakRssMiB)} MiB / ${f(e.upgrade.usage.cpuSeconds)} s |`);
     console.log(`| eddy at its peak while upgrading | ${atPeak(e.upgrade.usage)} |`);
+    console.log(`| machine CPU while upgrading: busy / others | ${cpuLine(e.upgrade, m.cpus)} |`);
   }
+}
+
+const m = machine();
+
+/** Busy CPU of the machine against what its cores could give, and each other process's part. */
+function cpuLine(p: EddyPhase, cpus: number): string {
+  const others = Object.entries(p.otherCpu).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
+  return `${p.machineBusySeconds.toFixed(1)} s of ${(p.seconds * cpus).toFixed(1)} s / ${others}`;
 }
 
 function atPeak(u: Usage): string {
@@ -188,7 +202,6 @@ async function main(): Promise<void> {
     if (flux) r.flux = (await runSize(binary, engine, n, flux)).flux;
     results.push(r);
   }
-  const m = machine();
   const out = { benchmark: 'kustomizations', date: new Date().toISOString(), machine: m, concurrent: CONCURRENT, qps: QPS, burst: BURST, sizes: results };
   console.log(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}`);
   for (const r of results) {

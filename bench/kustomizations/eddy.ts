@@ -10,7 +10,7 @@ import { freePort } from '../../test/tools/ports.ts';
 import { processMemory } from '../memory.ts';
 import { diffCounts, readRequestCounts, type RequestsByVerb } from './api-requests.ts';
 import { parallel } from './baseline.ts';
-import { sampleUsage, type Usage } from './process-usage.ts';
+import { cpuOfOthers, sampleUsage, type Usage } from './process-usage.ts';
 import { artifactRevision, deploymentsAt, isReady, lastAppliedRevision, observed, waitAll } from './wait.ts';
 import { FLUX_NS, KUSTOMIZE_API, SOURCE_API, VERSION_VAR, appName, kustomization, ociRepository, type RunOptions } from './workload.ts';
 
@@ -24,6 +24,10 @@ export interface EddyPhase {
   seconds: number;
   requests: RequestsByVerb;
   usage: Usage;
+  /** CPU seconds of the other processes (control plane components, registry) in the phase. */
+  otherCpu: Record<string, number>;
+  /** Busy CPU seconds of the whole machine in the phase (at most cores × seconds). */
+  machineBusySeconds: number;
 }
 
 export interface EddyResult {
@@ -91,12 +95,12 @@ export async function sourceRevisions(client: KubeClient): Promise<Map<string, s
 }
 
 /** `pids`: the measured processes (with their children); `metricsUrl`: a Node process's /metrics, for its heap. */
-export async function phase(client: KubeClient, target: { pids: number | readonly number[]; metricsUrl?: string }, run: (t0: number) => Promise<number>): Promise<EddyPhase> {
+export async function phase(client: KubeClient, target: { pids: number | readonly number[]; metricsUrl?: string; others: Record<string, number> }, run: (t0: number) => Promise<number>): Promise<EddyPhase> {
   const before = await readRequestCounts(client);
   const sampler = await sampleUsage(target.pids, target.metricsUrl);
-  const seconds = await run(performance.now());
+  const measured = await cpuOfOthers(target.others, () => run(performance.now()));
   const usage = await sampler.stop();
-  return { seconds, requests: diffCounts(before, await readRequestCounts(client)), usage };
+  return { seconds: measured.result, requests: diffCounts(before, await readRequestCounts(client)), usage, otherCpu: measured.cpu, machineBusySeconds: measured.machineBusySeconds };
 }
 
 export async function runEddy(client: KubeClient, o: EddyOptions): Promise<EddyResult> {
@@ -109,7 +113,7 @@ export async function runEddy(client: KubeClient, o: EddyOptions): Promise<EddyR
     const idleRssMiB = (await processMemory(pid)).rssMiB;
     let sourcesReadySeconds = 0;
     const ks = { apiVersion: KUSTOMIZE_API, kind: 'Kustomization' };
-    const create = await phase(client, { pids: eddy.pid, metricsUrl: eddy.metricsUrl }, async (t0) => {
+    const create = await phase(client, { pids: eddy.pid, metricsUrl: eddy.metricsUrl, others: o.others }, async (t0) => {
       await parallel(o.count, 32, async (i) => {
         await client.create(ociRepository(i, o.registryHost));
         if (!skipped) await client.create(kustomization(i, o.targetNamespace, 'v1'));
@@ -124,7 +128,7 @@ export async function runEddy(client: KubeClient, o: EddyOptions): Promise<EddyR
     if (skipped) return { components: names, kustomizationsSkipped: skipped, idleRssMiB, sourcesReadySeconds, create };
 
     const revisions = await sourceRevisions(client);
-    const upgrade = await phase(client, { pids: eddy.pid, metricsUrl: eddy.metricsUrl }, async (t0) => {
+    const upgrade = await phase(client, { pids: eddy.pid, metricsUrl: eddy.metricsUrl, others: o.others }, async (t0) => {
       await parallel(o.count, 32, async (i) => {
         await client.patch(ks, appName(i), FLUX_NS, { spec: { postBuild: { substitute: { [VERSION_VAR]: 'v2' } } } }, { type: 'merge' });
       });

@@ -36,7 +36,7 @@ export async function runFlux(client: KubeClient, o: FluxRunOptions): Promise<Fl
     for (const pid of pids) idleRssMiB += (await processMemory(pid)).rssMiB;
     let sourcesReadySeconds = 0;
     const ks = { apiVersion: KUSTOMIZE_API, kind: 'Kustomization' };
-    const create = await phase(client, { pids }, async (t0) => {
+    const create = await phase(client, { pids, others: o.others }, async (t0) => {
       await parallel(o.count, 32, async (i) => {
         await client.create(ociRepository(i, o.registryHost));
         await client.create(kustomization(i, o.targetNamespace, 'v1'));
@@ -49,7 +49,7 @@ export async function runFlux(client: KubeClient, o: FluxRunOptions): Promise<Fl
       return waitAll(client, ks, FLUX_NS, { t0, count: o.count, timeoutS: 1800, what: 'Flux: Kustomizations applied', done: applied(revisions), log: o.log });
     });
     const revisions = await sourceRevisions(client);
-    const upgrade = await phase(client, { pids }, async (t0) => {
+    const upgrade = await phase(client, { pids, others: o.others }, async (t0) => {
       await parallel(o.count, 32, async (i) => {
         await client.patch(ks, appName(i), FLUX_NS, { spec: { postBuild: { substitute: { [VERSION_VAR]: 'v2' } } } }, { type: 'merge' });
       });

@@ -83,3 +83,21 @@ export async function sampleUsage(pidOrPids: number | readonly number[], metrics
     },
   };
 }
+
+/** Busy CPU seconds of the whole machine so far (all cores; /proc/stat, 100 Hz ticks). */
+export async function machineBusySeconds(): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
+/** CPU seconds each named process tree used while `run` ran, and the whole machine's busy time. */
+export async function cpuOfOthers<T>(named: Record<string, number>, run: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number>; machineBusySeconds: number }> {
+  const before = await Promise.all(Object.values(named).map((pid) => treeCpu([pid]).catch(() => 0)));
+  const busy0 = await machineBusySeconds();
+  const result = await run();
+  const busy = (await machineBusySeconds()) - busy0;
+  const after = await Promise.all(Object.values(named).map((pid) => treeCpu([pid]).catch(() => 0)));
+  const cpu = Object.fromEntries(Object.keys(named).map((name, i) => [name, (after[i] ?? 0) - (before[i] ?? 0)]));
+  return { result, cpu, machineBusySeconds: busy };
+}

@@ -163,5 +163,7 @@ export interface RunOptions {
   burst: number;
   registryHost: string;
   targetNamespace: string;
+  /** Processes whose CPU each phase reports besides the measured ones (control plane, registry). */
+  others: Record<string, number>;
   log: (l: string) => void;
 }
