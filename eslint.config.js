@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cluster/', 'engines/', '.eddy/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'cluster/', 'engines/', '.eddy/', 'bench/results/', 'lib/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -30,6 +30,8 @@ import { ensureFluxBinaries, type FluxBinaries } from '../test/tools/flux-binari
 import { controllerKubeconfig } from './kustomizations/controller-identity.ts';
 import { FLUX_NS, appName, manifestTemplate, setupObjects } from './kustomizations/workload.ts';
 import { machine } from './machine.ts';
+// What `npm run up` runs: the controllers compiled to lib/ (built here if src/ changed).
+import '../scripts/build-lib.mjs';
 
 const { values } = parseArgs({
   options: {

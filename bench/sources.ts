@@ -23,6 +23,8 @@ import { freePort } from '../test/tools/ports.ts';
 import { pushArtifact } from '../test/tools/oci-push.ts';
 import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { machine } from './machine.ts';
+// What `npm run up` runs: the controllers compiled to lib/ (built here if src/ changed).
+import '../scripts/build-lib.mjs';
 import { processMemory } from './memory.ts';
 
 const { values } = parseArgs({

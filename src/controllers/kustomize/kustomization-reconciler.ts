@@ -3,7 +3,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Histogram } from 'prom-client';
 import type { Kustomization } from '../../api/kustomize/v1/index.ts';
 import type { EnginePool } from '../../engines/index.ts';
 import type { KubeClient } from '../../kube/client.ts';
@@ -30,6 +29,7 @@ import { decryptionKeys, postBuildVars } from './inputs.ts';
 import { FIELD_MANAGER, KUSTOMIZATION_REF, OWNED_CONDITIONS, Reason } from './reasons.ts';
 import { resolveSource, SOURCE_REFS, sourceKeyOf, type ResolvedSource } from './source-ref.ts';
 import { finishFailure, finishSuccess, formatSeconds, type Finish } from './status.ts';
+import type { ReconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
 
 
 export interface KustomizeSettings {
@@ -49,7 +49,7 @@ export interface KustomizationReconcilerOptions {
   engine: EnginePool;
   clients: ClusterClients;
   recorder: EventRecorder;
-  histogram: Histogram<'kind' | 'name' | 'namespace'>;
+  histogram: ReconcileDurationHistogram;
   settings: KustomizeSettings;
   scope?: { namespace?: string; labelSelector?: string };
 }

@@ -1,7 +1,6 @@
 // Step 11, the one exit point: Ready written from the outcome (as kustomize-controller does:
 // "Applied revision: …" or the failing step's reason), revisions, history, one status patch,
 // the events, the duration metric, and when to come back.
-import type { Histogram } from 'prom-client';
 import type { Kustomization } from '../../api/kustomize/v1/index.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
@@ -18,12 +17,13 @@ import type { ApplyOutcome } from './apply.ts';
 import { manifestsDigest, upsertHistory } from './history.ts';
 import { Reason } from './reasons.ts';
 import type { ResolvedSource } from './source-ref.ts';
+import type { ReconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
 
 export interface Finish {
   obj: Kustomization;
   patcher: StatusPatcher;
   recorder: EventRecorder;
-  histogram: Histogram<'kind' | 'name' | 'namespace'>;
+  histogram: ReconcileDurationHistogram;
   startedAt: number;
   log: Logger;
   /** A mid-reconcile progress write, settled before the final patch. */

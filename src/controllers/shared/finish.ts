@@ -1,4 +1,3 @@
-import type { Histogram } from 'prom-client';
 import type { KubeObject } from '../../kube/types.ts';
 import { TerminalError } from '../../runtime/queue/errors.ts';
 import type { Result } from '../../runtime/queue/controller.ts';
@@ -8,6 +7,7 @@ import { isTrue, markFalse, markReconciling, markStalled, remove } from '../../r
 import { summarize, type SummarizeSpec } from '../../runtime/status/summarize.ts';
 import type { ReconcileError } from './errors.ts';
 import type { StepOutcome } from './steps.ts';
+import type { ReconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
 
 export const REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
 
@@ -21,7 +21,7 @@ export interface FinishInput {
   recorder: EventRecorder;
   /** An event worth telling on success (a new revision, a recovery); none when nothing changed. */
   successEvent?: { reason: string; note: string; metadata?: Record<string, string> } | undefined;
-  duration?: { histogram: Histogram<'kind' | 'name' | 'namespace'>; startedAt: number };
+  duration?: { histogram: ReconcileDurationHistogram; startedAt: number };
   /** Ready's status before this reconcile: a success after False is a recovery worth an event. */
   previousReady?: string | undefined;
 }

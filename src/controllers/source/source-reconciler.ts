@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Histogram } from 'prom-client';
 import type { Artifact } from '../../api/meta.ts';
 import type { ArtifactStorage, StoredFile } from '../../artifact/storage.ts';
 import { sourceIgnoreFilter } from '../../artifact/ignore.ts';
@@ -24,6 +23,7 @@ import { DelayedProgress } from '../shared/progress.ts';
 import { CONTINUE, runSteps, type Step } from '../shared/steps.ts';
 import { FIELD_MANAGER, SOURCE_CONDITIONS } from './conditions.ts';
 import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
+import type { ReconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
 
 export interface SourceObject extends KubeObject {
   spec: { interval: string; timeout?: string; suspend?: boolean };
@@ -35,7 +35,7 @@ export interface SourceReconcilerOptions<T extends SourceObject> {
   kind: SourceKind<T>;
   storage: ArtifactStorage;
   recorder: EventRecorder;
-  histogram: Histogram<'kind' | 'name' | 'namespace'>;
+  histogram: ReconcileDurationHistogram;
   /** The controller's own client (its own rate limit, as Flux's separate process); default the manager's. */
   client?: KubeClient;
   /** The informer scope the controller watches (must match its builder's `for`). */

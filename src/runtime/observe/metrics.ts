@@ -1,7 +1,7 @@
 // Flux's reconcile-duration histogram (fluxcd/pkg runtime/metrics), created on a registry the
 // caller owns: prom-client's default registry is module-global and is not used here.
-import { Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { SeriesHistogram } from './series-histogram.ts';
 
 export const reconcileDurationMetricName = 'gotk_reconcile_duration_seconds';
 
@@ -10,15 +10,18 @@ export const reconcileDurationBuckets: readonly number[] = [0.01, 0.1, 1, 10, 10
 
 export type ReconcileDurationLabels = 'kind' | 'name' | 'namespace';
 
+export type ReconcileDurationHistogram = SeriesHistogram<ReconcileDurationLabels>;
+
 /** The histogram on `registry`; the same instance when called again for that registry. */
-export function reconcileDurationHistogram(registry: Registry): Histogram<ReconcileDurationLabels> {
-  const existing = registry.getSingleMetric(reconcileDurationMetricName);
-  if (existing instanceof Histogram) return existing;
-  return new Histogram({
+export function reconcileDurationHistogram(registry: Registry): ReconcileDurationHistogram {
+  const existing: unknown = registry.getSingleMetric(reconcileDurationMetricName);
+  if (existing instanceof SeriesHistogram) return existing as ReconcileDurationHistogram;
+  // One series per reconciled object: a compact histogram (series-histogram.ts).
+  return new SeriesHistogram({
     name: reconcileDurationMetricName,
     help: 'The duration in seconds of a GitOps Toolkit resource reconciliation.',
     labelNames: ['kind', 'name', 'namespace'],
-    buckets: [...reconcileDurationBuckets],
-    registers: [registry],
+    buckets: reconcileDurationBuckets,
+    registry,
   });
 }
