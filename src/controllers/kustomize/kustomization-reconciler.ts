@@ -9,6 +9,7 @@ import type { KubeClient } from '../../kube/client.ts';
 import type { KubeObject, TypeRef } from '../../kube/types.ts';
 import type { EventRecorder } from '../../runtime/events/recorder.ts';
 import type { Manager } from '../../runtime/manager/manager.ts';
+import type { ReconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
 import { objectGetter, statusWriter } from '../../runtime/manager/kube-adapters.ts';
 import type { ReconcileContext, Reconciler, Result } from '../../runtime/queue/controller.ts';
 import type { Request } from '../../runtime/queue/request.ts';
@@ -29,7 +30,6 @@ import { decryptionKeys, postBuildVars } from './inputs.ts';
 import { FIELD_MANAGER, KUSTOMIZATION_REF, OWNED_CONDITIONS, Reason } from './reasons.ts';
 import { resolveSource, SOURCE_REFS, sourceKeyOf, type ResolvedSource } from './source-ref.ts';
 import { finishFailure, finishSuccess, formatSeconds, type Finish } from './status.ts';
-import type { ReconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
 
 
 export interface KustomizeSettings {
@@ -73,11 +73,8 @@ export class KustomizationReconciler implements Reconciler {
     const cached = this.o.manager.informers.get<Kustomization>({ ref: KUSTOMIZATION_REF, ...this.o.scope }).getByKey(key);
     if (!cached) return;
     const obj = structuredClone(cached);
-    const T: number[] = [performance.now()];
-    (globalThis as unknown as { __T: number[] }).__T = T;
     if (obj.metadata.deletionTimestamp) return finalizeKustomization(obj, { base: this.o.client, clients: this.o.clients, recorder: this.o.recorder });
     if (!hasFinalizer(obj)) await this.addFinalizer(obj);
-    T.push(performance.now());
     if (obj.spec.suspend) {
       rctx.log.info({}, 'reconciliation is suspended for this object');
       return;
@@ -88,11 +85,7 @@ export class KustomizationReconciler implements Reconciler {
     let source: ResolvedSource | undefined;
     try {
       source = await this.resolve(obj);
-      T.push(performance.now());
-      const r = await this.reconcileRevision(obj, source, finish, key, rctx, T);
-      T.push(performance.now());
-      if (process.env['EDDY_TRACE']) process.stderr.write(`TRACE ${key} ${T.slice(1).map((t, i) => (t - (T[i] ?? 0)).toFixed(0)).join(' ')}\n`);
-      return r;
+      return await this.reconcileRevision(obj, source, finish, key, rctx);
     } catch (err) {
       const failure = asReconcileError(err, Reason.Failed);
       const quietMs = this.quietWaitMs(obj, failure);
@@ -142,7 +135,7 @@ export class KustomizationReconciler implements Reconciler {
     return source;
   }
 
-  private async reconcileRevision(obj: Kustomization, source: ResolvedSource, finish: Finish, key: string, rctx: ReconcileContext, T: number[] = []): Promise<Result> {
+  private async reconcileRevision(obj: Kustomization, source: ResolvedSource, finish: Finish, key: string, rctx: ReconcileContext): Promise<Result> {
     const revision = source.artifact.revision;
     const timeoutMs = parseDuration(obj.spec.timeout ?? obj.spec.interval);
     markReconciling(obj, 'Progressing', `Fetching manifests for revision ${revision} with a timeout of ${obj.spec.timeout ?? obj.spec.interval}`);
@@ -156,18 +149,14 @@ export class KustomizationReconciler implements Reconciler {
     const signal = AbortSignal.any([rctx.signal, health.signal, AbortSignal.timeout(timeoutMs)]);
     try {
       const root = await fetchSource(source, tmp, signal);
-      T.push(performance.now());
       const client = await this.o.clients.forKustomization(obj);
       const objects = await buildObjects({
         root, spec: obj.spec, engine: this.o.engine, allowRemoteBases: !this.o.settings.noRemoteBases, signal,
         owner: { name: obj.metadata.name ?? '', namespace: obj.metadata.namespace ?? '' },
         keys: await decryptionKeys(this.o.client, obj), vars: await postBuildVars(this.o.client, obj),
       });
-      T.push(performance.now());
       const outcome: ApplyOutcome = await applyAndPrune(obj, objects, client, finish, revision);
-      T.push(performance.now());
       await this.health(obj, outcome, timeoutMs, signal);
-      T.push(performance.now());
       return await finishSuccess(finish, source, objects, outcome);
     } finally {
       if (this.inflight.get(key) === health) this.inflight.delete(key);
