@@ -6,7 +6,7 @@ export interface Usage {
   cpuSeconds: number;
   peakRssMiB: number;
   endRssMiB: number;
-  /** At the sample with the highest total: the Node process alone, and its children (engines). */
+  /** At the sample with the highest total: the Node process alone, its children (engines), and the heap of the last /metrics scrape before it. */
   atPeak: { nodeRssMiB: number; childrenRssMiB: number; heap?: HeapSample };
 }
 
@@ -65,17 +65,24 @@ async function treeCpu(pids: readonly number[]): Promise<number> {
 export async function sampleUsage(pidOrPids: number | readonly number[], metricsUrl?: string, everyMs = 250): Promise<{ stop: () => Promise<Usage> }> {
   const pid = typeof pidOrPids === 'number' ? [pidOrPids] : pidOrPids;
   const cpu0 = await treeCpu(pid);
+  // The heap comes from /metrics every 5 s, as a Prometheus would scrape it. Scraping at each
+  // new RSS peak (as this did before) rendered ~18,000 histogram lines whenever memory grew, and
+  // that rendering raised the very peak being measured.
+  let heap: HeapSample | undefined;
+  const scrape = async () => { if (metricsUrl) heap = await heapSample(metricsUrl); };
+  await scrape();
   let peak = { total: 0, node: 0, heap: undefined as HeapSample | undefined };
   const sample = async () => {
     const rss = await treeRss(pid);
-    if (rss.total <= peak.total) return;
-    peak = { ...rss, heap: metricsUrl ? await heapSample(metricsUrl) : undefined };
+    if (rss.total > peak.total) peak = { ...rss, heap };
   };
   await sample();
   const timer = setInterval(() => void sample().catch(() => undefined), everyMs);
+  const scraper = setInterval(() => void scrape().catch(() => undefined), 5_000);
   return {
     stop: async () => {
       clearInterval(timer);
+      clearInterval(scraper);
       await sample();
       const end = (await treeRss(pid)).total;
       const atPeak = { nodeRssMiB: peak.node, childrenRssMiB: peak.total - peak.node, ...(peak.heap ? { heap: peak.heap } : {}) };
