@@ -1,10 +1,11 @@
 // From an OCI source: lifecycle with origin revision, a CRD and its custom resources in one
 // source, dependsOn ordering across three Kustomizations, a failing rollout reported as
-// HealthCheckFailed and its recovery.
+// HealthCheckFailed and its recovery, a health check cancelled by a new revision.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isNotFound } from '../../src/kube/index.ts';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry.ts';
+import { eventually } from '../tools/eventually.ts';
 import { commitFiles } from '../tools/git-repo.ts';
 import { pushArtifact } from '../tools/oci-push.ts';
 import { cond, configMap, deployment, failedWith, isReady, OCIREPO, readyAt, startFlux, type Flux } from './harness.ts';
@@ -112,5 +113,26 @@ spec:
     assert.equal(cond(ok, 'Healthy')?.status, 'True');
     assert.ok(isReady(ok));
     await f.client.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'stuck', target).catch((e: unknown) => assert.fail(isNotFound(e) ? 'deployment missing' : String(e)));
+  });
+
+  it('a new revision cancels a health check still waiting on the old one', async () => {
+    const target = await f.namespace('ks-cancel-app');
+    const url = await f.repo('cancel');
+    // Never scheduled, and no progress deadline to fail on: the check would wait out its 5 m.
+    const stuck = deployment('waits', { replicas: 1 }).replace('    spec:\n', '    spec:\n      nodeSelector:\n        eddy.test/none: "true"\n');
+    await commitFiles(url, { branch: 'main', config: f.git.gitConfig, files: { 'app.yaml': stuck } });
+    await f.gitRepository('cancel', url);
+    await f.kustomization('cancel', { sourceRef: { kind: 'GitRepository', name: 'cancel' }, targetNamespace: target, wait: true, timeout: '5m', retryInterval: '2s' });
+    await eventually('the stuck Deployment applied', () => f.client.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'waits', target).then(() => true), 60_000);
+    const sha2 = await commitFiles(url, { branch: 'main', config: f.git.gitConfig, files: { 'app.yaml': deployment('waits', { replicas: 1 }) } });
+    const fixedAt = Date.now();
+    await f.requestReconcile('cancel', { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository' });
+    const ok = await f.waitKs('cancel', 'the new revision applied', readyAt(`main@sha1:${sha2}`), 90_000);
+    assert.ok(Date.now() - fixedAt < 90_000, 'well inside the old check\'s 5 m timeout');
+    assert.equal(cond(ok, 'Healthy')?.status, 'True');
+    const canceled = (await f.events('cancel')).find((e) => e.reason === 'HealthCheckCanceled');
+    assert.ok(canceled, 'a HealthCheckCanceled event');
+    assert.equal(canceled.type, 'Normal');
+    assert.match(canceled.note, new RegExp(`^Health checks canceled due to new reconciliation triggered by GitRepository/${f.ns}/cancel$`));
   });
 });

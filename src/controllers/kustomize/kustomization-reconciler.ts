@@ -17,7 +17,7 @@ import { get, markFalse, markReconciling, markTrue, remove } from '../../runtime
 import { addFinalizer, hasFinalizer } from '../../runtime/status/finalizers.ts';
 import { StatusPatcher } from '../../runtime/status/patcher.ts';
 import { parseDuration } from '../../runtime/duration.ts';
-import { asReconcileError, type ReconcileError } from '../shared/errors.ts';
+import { asReconcileError, ReconcileError } from '../shared/errors.ts';
 import { DelayedProgress } from '../shared/progress.ts';
 import { applyAndPrune, type ApplyOutcome } from './apply.ts';
 import type { ClusterClients } from './cluster-client.ts';
@@ -31,6 +31,15 @@ import { FIELD_MANAGER, KUSTOMIZATION_REF, OWNED_CONDITIONS, Reason } from './re
 import { resolveSource, SOURCE_REFS, sourceKeyOf, type ResolvedSource } from './source-ref.ts';
 import { finishFailure, finishSuccess, formatSeconds, type Finish } from './status.ts';
 
+
+/** A health check given up for a newer revision; requeued at once (the key is already queued). */
+class HealthCheckCanceled extends ReconcileError {
+  readonly trigger: string;
+  constructor(trigger: string, cause: unknown) {
+    super('waiting', Reason.HealthCheckCanceled, `New reconciliation triggered by ${trigger}`, { cause, requeueAfterMs: 1, notify: false });
+    this.trigger = trigger;
+  }
+}
 
 export interface KustomizeSettings {
   requeueDependencyMs: number;
@@ -63,9 +72,12 @@ export class KustomizationReconciler implements Reconciler {
     this.o = opts;
   }
 
-  /** Called by the setup when a source of `key` has a new artifact. */
-  cancelHealthChecks(key: string): void {
-    this.inflight.get(key)?.abort();
+  /**
+   * Called by the setup when a source of `key` has a new artifact (`trigger`: Kind/namespace/name):
+   * a health check still waiting on the old revision gives way, as Flux's does.
+   */
+  cancelHealthChecks(key: string, trigger: string): void {
+    this.inflight.get(key)?.abort(trigger);
   }
 
   async reconcile(req: Request, rctx: ReconcileContext): Promise<Result | void> {
@@ -90,7 +102,11 @@ export class KustomizationReconciler implements Reconciler {
       const failure = asReconcileError(err, Reason.Failed);
       const quietMs = this.quietWaitMs(obj, failure);
       if (quietMs !== undefined) return { requeueAfterMs: quietMs };
-      return finishFailure(finish, failure, source?.artifact.revision);
+      const result = await finishFailure(finish, failure, source?.artifact.revision);
+      if (failure instanceof HealthCheckCanceled) {
+        this.o.recorder.emit(obj, { type: 'Normal', reason: Reason.HealthCheckCanceled, note: `Health checks canceled due to new reconciliation triggered by ${failure.trigger}`, ...(source ? { metadata: { revision: source.artifact.revision } } : {}) });
+      }
+      return result;
     }
   }
 
@@ -146,7 +162,8 @@ export class KustomizationReconciler implements Reconciler {
     const tmp = await mkdtemp(join(this.o.settings.tmpDir ?? tmpdir(), 'eddy-ks-'));
     const health = new AbortController();
     this.inflight.set(key, health);
-    const signal = AbortSignal.any([rctx.signal, health.signal, AbortSignal.timeout(timeoutMs)]);
+    // A new revision interrupts only the health check: fetch, build and apply run to the end.
+    const signal = AbortSignal.any([rctx.signal, AbortSignal.timeout(timeoutMs)]);
     try {
       const root = await fetchSource(source, tmp, signal);
       const client = await this.o.clients.forKustomization(obj);
@@ -156,7 +173,7 @@ export class KustomizationReconciler implements Reconciler {
         keys: await decryptionKeys(this.o.client, obj), vars: await postBuildVars(this.o.client, obj),
       });
       const outcome: ApplyOutcome = await applyAndPrune(obj, objects, client, finish, revision);
-      await this.health(obj, outcome, timeoutMs, signal);
+      await this.health(obj, outcome, timeoutMs, signal, health.signal);
       return await finishSuccess(finish, source, objects, outcome);
     } finally {
       if (this.inflight.get(key) === health) this.inflight.delete(key);
@@ -165,7 +182,7 @@ export class KustomizationReconciler implements Reconciler {
   }
 
   /** Healthy is True after the checks pass, False when they fail, absent without checks. */
-  private async health(obj: Kustomization, outcome: ApplyOutcome, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  private async health(obj: Kustomization, outcome: ApplyOutcome, timeoutMs: number, signal: AbortSignal, newRevision: AbortSignal): Promise<void> {
     const targets = healthTargets(obj, outcome.applied);
     if (targets.length === 0) {
       remove(obj, 'Healthy');
@@ -174,8 +191,10 @@ export class KustomizationReconciler implements Reconciler {
     // Healthy is written with the outcome only: a mid-reconcile write costs a request per object.
     const started = performance.now();
     try {
-      await checkHealth(obj, outcome.manager, targets, timeoutMs, signal, outcome.changeSet);
+      await checkHealth(obj, outcome.manager, targets, timeoutMs, AbortSignal.any([signal, newRevision]), outcome.changeSet);
     } catch (err) {
+      // Canceled, Healthy keeps what it said: the next reconcile checks the new revision.
+      if (newRevision.aborted && !signal.aborted) throw new HealthCheckCanceled(String(newRevision.reason), err);
       markFalse(obj, 'Healthy', Reason.HealthCheckFailed, err instanceof Error ? err.message : String(err));
       throw err;
     }

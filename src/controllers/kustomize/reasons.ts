@@ -10,6 +10,7 @@ export const Reason = {
   DecryptionFailed: 'DecryptionFailed',
   PruneFailed: 'PruneFailed',
   HealthCheckFailed: 'HealthCheckFailed',
+  HealthCheckCanceled: 'HealthCheckCanceled',
   DependencyNotReady: 'DependencyNotReady',
   AccessDenied: 'AccessDenied',
   InvalidCELExpression: 'InvalidCELExpression',

@@ -74,7 +74,8 @@ export function setupKustomizeController(manager: Manager, s: KustomizeControlle
     b.watches(ref, (src) => {
       const reqs = users(BY_SOURCE, `${src.kind}/${src.metadata.namespace ?? ''}/${src.metadata.name ?? ''}`);
       // A new revision supersedes health checks still waiting on the old one.
-      for (const r of reqs) reconciler.cancelHealthChecks(`${r.namespace ?? ''}/${r.name}`);
+      const trigger = `${ref.kind}/${src.metadata.namespace ?? ''}/${src.metadata.name ?? ''}`;
+      for (const r of reqs) reconciler.cancelHealthChecks(`${r.namespace ?? ''}/${r.name}`, trigger);
       return reqs;
     }, { predicates: [artifactChanged], ...(s.namespace ? { namespace: s.namespace } : {}) });
   }
