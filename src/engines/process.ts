@@ -80,8 +80,7 @@ export class EngineProcess {
     const child = spawn(opts.binary, [`--memory-limit=${opts.memoryLimitBytes}`, `--scratch-dir=${scratch}`], {
       stdio: ['pipe', 'pipe', 'pipe'],
       // GOMEMLIMIT makes the Go GC work harder before the hard cap is reached.
-      // GOGC 50: the heap between builds stays smaller (1.7 MiB less RSS after 300 podinfo builds).
-      env: { ...process.env, GOMEMLIMIT: String(Math.floor(opts.memoryLimitBytes * 0.8)), GOGC: '50' },
+      env: { ...process.env, GOMEMLIMIT: String(Math.floor(opts.memoryLimitBytes * 0.8)) },
     });
     const removeScratch = () => void rm(scratch, { recursive: true, force: true }).catch(() => {});
     try {
