@@ -113,7 +113,7 @@ async function runSize(binary: string, engineBinary: string, n: number, flux?: F
 
     log(`N=${n}: eddy`);
     result.eddy = await runEddy(admin, {
-      repo, kubeconfig: controllers, scratch, count: n, concurrent: CONCURRENT, qps: QPS, burst: BURST, registryHost: registry.host, targetNamespace: APPS_NS, others, log, engineBinary,
+      kubeconfig: controllers, scratch, count: n, concurrent: CONCURRENT, qps: QPS, burst: BURST, registryHost: registry.host, targetNamespace: APPS_NS, others, log, engineBinary,
     });
     return result;
   } finally {

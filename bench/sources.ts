@@ -3,7 +3,7 @@
 //   node bench/sources.ts [--count 500] [--smoke] [--interval 1m] [--steady-seconds 75]
 // Baseline in the same run: the same fetches done directly with the same clients and the same
 // concurrency (git checkout + OCI pull, no Kubernetes, no packaging).
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,7 +21,7 @@ import { startOciRegistry, type OciRegistry } from '../test/servers/oci-registry
 import { commitFiles } from '../test/tools/git-repo.ts';
 import { freePort } from '../test/tools/ports.ts';
 import { pushArtifact } from '../test/tools/oci-push.ts';
-import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS } from '../src/cli/node-flags.ts';
+import { spawnEddyRun } from '../src/cli/node-flags.ts';
 import { machine } from './machine.ts';
 // What `npm run up` runs: the controllers compiled to lib/ (built here if src/ changed).
 import '../scripts/build-lib.mjs';
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const git = await startGitHttpServer();
   const registry = await startOciRegistry();
   const client = KubeClient.fromKubeconfig({ kubeconfig, qps: 500, burst: 1000 });
-  let child: ReturnType<typeof spawn> | undefined;
+  let child: ChildProcess | undefined;
   try {
     await applyCRDs(client, { timeoutMs: 60_000 });
     // N bare repositories: one committed, the rest copies (creating each by hand is slow and not measured).
@@ -112,9 +112,9 @@ async function main(): Promise<void> {
     const { gitDirect, ociDirect } = await baseline(git, registry, scratch);
     // eddy run as an operator starts it, in its own process.
     const health = await freePort();
-    child = spawn(process.execPath, [...CONTROLLER_NODE_FLAGS, join(repo, 'bin', 'eddy.mjs'), 'run', '--kubeconfig', kubeconfig, '--components', 'source-controller',
+    child = spawnEddyRun(['--kubeconfig', kubeconfig, '--components', 'source-controller',
       '--concurrent', String(CONCURRENT), '--storage-addr', '127.0.0.1:0', '--storage-path', join(scratch, 'storage'),
-      '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${health}`, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...CONTROLLER_ENV } });
+      '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${health}`, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'inherit'] });
     for (;;) {
       const ok = await fetch(`http://127.0.0.1:${health}/readyz`).then((r) => r.ok, () => false);
       if (ok) break;

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
@@ -79,28 +80,33 @@ func (b *builder) kustomizeBuild(raw json.RawMessage) (any, error) {
 		}
 	}
 	m, err := krusty.MakeKustomizer(kubectlOptions()).Run(fsys, target)
-	if err == nil && p.Output == "json" {
-		objects := make([]json.RawMessage, 0, m.Size())
-		for _, r := range m.Resources() {
-			var b []byte
-			if b, err = r.MarshalJSON(); err != nil {
-				break
-			}
-			objects = append(objects, b)
-		}
-		if err == nil {
-			return buildResult{Objects: objects}, nil
-		}
-	} else if err == nil {
-		var out []byte
-		if out, err = m.AsYaml(); err == nil {
-			return buildResult{YAML: string(out)}, nil
+	if err == nil {
+		var res buildResult
+		if res, err = render(m, p.Output); err == nil {
+			return res, nil
 		}
 	}
 	if net.attempted() {
 		return nil, errorf("RemoteBaseRefused", "remote base refused: remote bases are disabled for this build (%v)", err)
 	}
 	return nil, errorf("BuildFailed", "%s", err.Error())
+}
+
+// render gives the built objects as JSON ("json") or as the YAML `kubectl kustomize` prints.
+func render(m resmap.ResMap, output string) (buildResult, error) {
+	if output != "json" {
+		out, err := m.AsYaml()
+		return buildResult{YAML: string(out)}, err
+	}
+	objects := make([]json.RawMessage, 0, m.Size())
+	for _, r := range m.Resources() {
+		b, err := r.MarshalJSON()
+		if err != nil {
+			return buildResult{}, err
+		}
+		objects = append(objects, b)
+	}
+	return buildResult{Objects: objects}, nil
 }
 
 // prepareFS loads the tree in memory, or on disk in the scratch directory when remote bases

@@ -1,9 +1,9 @@
 // The measured side: `eddy run` in its own process reconciling N OCIRepositories and, when the
 // kustomize-controller component and the Kustomization CRD exist, N Kustomizations.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS } from '../../src/cli/node-flags.ts';
+import { spawnEddyRun } from '../../src/cli/node-flags.ts';
 import { components } from '../../src/controllers/components.ts';
 import { isNotFound, type KubeClient, type KubeObject } from '../../src/kube/index.ts';
 import { freePort } from '../../test/tools/ports.ts';
@@ -15,7 +15,6 @@ import { artifactRevision, deploymentsAt, isReady, lastAppliedRevision, observed
 import { FLUX_NS, KUSTOMIZE_API, SOURCE_API, VERSION_VAR, appName, kustomization, ociRepository, type RunOptions } from './workload.ts';
 
 export interface EddyOptions extends RunOptions {
-  repo: string;
   /** The prebuilt rendering engine (eddy would otherwise build one into its own home). */
   engineBinary: string;
 }
@@ -59,10 +58,10 @@ async function startEddy(o: EddyOptions, names: string[]): Promise<{ child: Chil
   const metrics = await freePort();
   // EDDY_BENCH_NODE_FLAGS adds V8/Node flags to try (space-separated), e.g. `--optimize-for-size`.
   const extra = (process.env['EDDY_BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...CONTROLLER_NODE_FLAGS, ...extra, join(o.repo, 'bin', 'eddy.mjs'), 'run', '--kubeconfig', o.kubeconfig, '--components', names.join(','),
+  const child = spawnEddyRun(['--kubeconfig', o.kubeconfig, '--components', names.join(','),
     '--concurrent', `${o.concurrent.source},kustomize-controller=${o.concurrent.kustomize}`, '--kube-api-qps', String(o.qps), '--kube-api-burst', String(o.burst),
     '--storage-addr', '127.0.0.1:0', '--storage-path', join(o.scratch, 'storage'),
-    '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${metrics}`, '--log-level', process.env['EDDY_BENCH_LOG_LEVEL'] ?? 'error', '--engine-binary', o.engineBinary], { stdio: ['ignore', process.env['EDDY_BENCH_LOG_LEVEL'] ? 'inherit' : 'ignore', 'inherit'], env: { ...process.env, ...CONTROLLER_ENV } });
+    '--health-addr', `127.0.0.1:${health}`, '--metrics-addr', `127.0.0.1:${metrics}`, '--log-level', process.env['EDDY_BENCH_LOG_LEVEL'] ?? 'error', '--engine-binary', o.engineBinary], { stdio: ['ignore', process.env['EDDY_BENCH_LOG_LEVEL'] ? 'inherit' : 'ignore', 'inherit'] }, extra);
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`eddy run exited with code ${child.exitCode}`);

@@ -1,19 +1,17 @@
 // The local default (`eddy up`): a control plane, eddy's CRDs, the controllers running in the
 // background, the bundled podinfo example in a local Git repository served over HTTP, and a
 // GitRepository + Kustomization reconciling it, until the Deployment is Available.
-import { spawn } from 'node:child_process';
 import { cp, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient } from '../kube/client.ts';
 import { isNotFound } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
-import { CONTROLLER_ENV, CONTROLLER_NODE_FLAGS } from '../cli/node-flags.ts';
+import { spawnEddyRun } from '../cli/node-flags.ts';
 import { git } from './git-commands.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const EXAMPLE_DIR = join(repoRoot, 'examples', 'podinfo');
-const EDDY_BIN = join(repoRoot, 'bin', 'eddy.mjs');
 export const LOCAL_NAMESPACE = 'flux-system';
 export const EXAMPLE_NAME = 'podinfo';
 
@@ -56,12 +54,12 @@ export async function startControllers(p: LocalPaths, kubeconfig: string, engine
   await stopControllers(p);
   await mkdir(p.dir, { recursive: true });
   const log = await open(p.log, 'a');
-  const child = spawn(process.execPath, [
-    ...CONTROLLER_NODE_FLAGS, EDDY_BIN, 'run', '--kubeconfig', kubeconfig, '--log-encoding', 'json', '--engine-binary', engineBinary,
+  const child = spawnEddyRun([
+    '--kubeconfig', kubeconfig, '--log-encoding', 'json', '--engine-binary', engineBinary,
     '--storage-path', p.storage, '--storage-addr', `127.0.0.1:${ports.storage}`,
     '--health-addr', `127.0.0.1:${ports.health}`, '--metrics-addr', `127.0.0.1:${ports.metrics}`,
     '--serve-git-dir', p.repos, '--serve-git-port', String(ports.git), '--artifact-retention-ttl', '60s',
-  ], { detached: true, stdio: ['ignore', log.fd, log.fd], env: { ...process.env, ...CONTROLLER_ENV } });
+  ], { detached: true, stdio: ['ignore', log.fd, log.fd] });
   child.unref();
   await log.close();
   const pid = child.pid ?? 0;

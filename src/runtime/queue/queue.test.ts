@@ -10,6 +10,11 @@ function newQueue(): { q: WorkQueue; clock: FakeClock } {
   return { q: new WorkQueue({ clock, rateLimiter: new ItemExponentialFailureRateLimiter() }), clock };
 }
 
+/** A repeatable pseudo-random sequence in [0, 1000) (a linear congruential generator). */
+function numbersBelow1000(seed: number): () => number {
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 1000;
+}
+
 /** Whether a promise has settled yet, without waiting for it. */
 async function settled<T>(p: Promise<T>): Promise<{ done: boolean; value?: T }> {
   let state: { done: boolean; value?: T } = { done: false };
@@ -124,8 +129,7 @@ describe('WorkQueue delays', () => {
   });
 
   it('heap pops each key once, at its earliest ready time, for random input', () => {
-    let seed = 42;
-    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 1000;
+    const rnd = numbersBelow1000(42);
     const h = new DelayHeap<string>();
     const want = new Map<string, number>();
     for (let i = 0; i < 500; i++) {
@@ -142,8 +146,7 @@ describe('WorkQueue delays', () => {
   });
 
   it('heap removes any key and still pops the rest in order, for random input', () => {
-    let seed = 7;
-    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 1000;
+    const rnd = numbersBelow1000(7);
     const h = new DelayHeap<string>();
     const want = new Map<string, number>();
     for (let i = 0; i < 300; i++) {
