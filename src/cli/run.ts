@@ -6,7 +6,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { components, type ComponentSettings } from '../controllers/components.ts';
 import { KubeClient } from '../kube/client.ts';
 import { parseDuration } from '../runtime/duration.ts';
-import { Manager } from '../runtime/manager/manager.ts';
+import { closeOnStop, Manager } from '../runtime/manager/manager.ts';
 import { ObserveServer, createLogger, isLogLevel } from '../runtime/observe/index.ts';
 import { serveGitRepos } from '../local/git-server.ts';
 import { concurrencyOf } from './concurrency.ts';
@@ -208,10 +208,7 @@ async function runManager(ctx: CliContext, env: NodeJS.ProcessEnv, flags: RunFla
 async function serveGit(manager: Manager, dir: string, port: number, logFile: string, log: { info: (f: Record<string, unknown>, m: string) => void }): Promise<void> {
   const server = await serveGitRepos(dir, port, logFile);
   log.info({ url: server.url, dir }, 'serving Git repositories');
-  manager.add({ name: 'git-server', start: async (signal) => {
-    await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
-    await server.close();
-  } });
+  manager.add(closeOnStop('git-server', () => server.close()));
 }
 
 /** The kustomize controller's part of the component settings. */

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { Manager } from '../runtime/manager/manager.ts';
+import { closeOnStop, type Manager } from '../runtime/manager/manager.ts';
 import { EnginePool, ensureEngineBinary } from '../engines/index.ts';
 import { setupKustomizeController } from './kustomize/setup.ts';
 import { setupSourceController } from './source/setup.ts';
@@ -52,10 +52,7 @@ export const components: readonly Component[] = [
     setup: async (manager, s) => {
       const binary = s.engines.binary ?? await ensureEngineBinary({ home: s.home, onProgress: (line) => s.log({}, line) });
       const engine = new EnginePool({ binary, size: s.engines.size, memoryLimitBytes: s.engines.memoryLimitBytes, logger: (e) => s.log({ engine: e.pid, reason: e.reason, level: e.level }, e.msg) });
-      manager.add({ name: 'engine-pool', start: async (signal) => {
-        await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
-        await engine.close();
-      } });
+      manager.add(closeOnStop('engine-pool', () => engine.close()));
       setupKustomizeController(manager, {
         engine, concurrent: s.concurrent, registry: s.registry,
         requeueDependencyMs: s.requeueDependencyMs, noCrossNamespaceRefs: s.noCrossNamespaceRefs, noRemoteBases: s.noRemoteBases,

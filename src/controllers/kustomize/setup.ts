@@ -8,7 +8,7 @@ import type { EnginePool } from '../../engines/index.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { EventRecorder } from '../../runtime/events/recorder.ts';
 import { eventSink } from '../../runtime/manager/kube-adapters.ts';
-import type { Manager } from '../../runtime/manager/manager.ts';
+import { closeOnStop, type Manager } from '../../runtime/manager/manager.ts';
 import { annotationChanged, generationChanged, or, type Predicate } from '../../runtime/manager/predicates.ts';
 import { reconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
 import type { Request } from '../../runtime/queue/request.ts';
@@ -86,9 +86,6 @@ export function setupKustomizeController(manager: Manager, s: KustomizeControlle
     });
   }
   b.complete(reconciler);
-  manager.add({ name: 'kustomize-cluster-clients', start: async (signal) => {
-    await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
-    await clients.close();
-  } });
+  manager.add(closeOnStop('kustomize-cluster-clients', () => clients.close()));
   return reconciler;
 }

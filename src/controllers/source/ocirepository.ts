@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { extractTarGz } from '../../artifact/extract.ts';
 import { API_VERSION } from '../../api/source/v1/group.ts';
 import type { OCIRepository } from '../../api/source/v1/ocirepository.ts';
-import { Registry, credentialsFromDockerConfig, isOciError, parseOciUrl, pullArtifact, resolveRef, resolveRevision, verifyCosign, type ResolvedRevision } from '../../sources/oci/index.ts';
+import { credentialsFromDockerConfig, isOciError, parseOciUrl, pullArtifact, resolveRef, resolveRevision, verifyCosign, type Registry, type RegistryLease, type ResolvedRevision } from '../../sources/oci/index.ts';
 import { get, markFalse, markTrue, remove } from '../../runtime/status/conditions.ts';
 import { generic } from '../shared/errors.ts';
 import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
@@ -28,13 +28,13 @@ export function ociFetchError(err: unknown, stage: 'config' | 'tag' | 'pull'): F
   return new FetchError('OCIArtifactPullFailed', `failed to pull artifact: ${message}`, { cause: err, stalling });
 }
 
-async function registryFor(obj: OCIRepository, ctx: FetchContext): Promise<Registry> {
+async function registryFor(obj: OCIRepository, ctx: FetchContext): Promise<RegistryLease> {
   const { spec } = obj;
   const name = parseOciUrl(spec.url);
   const docker = spec.secretRef ? (await ctx.secret(spec.secretRef.name))['.dockerconfigjson'] : undefined;
   const credentials = docker ? credentialsFromDockerConfig(docker, name.host, name.repository) : undefined;
   const certs = spec.certSecretRef ? await ctx.secret(spec.certSecretRef.name) : {};
-  return new Registry({
+  return ctx.registries.acquire({
     host: name.host, insecure: spec.insecure ?? false, timeoutMs: ctx.timeoutMs, userAgent: 'eddy-source-controller',
     ...(credentials ? { credentials } : {}),
     ...(certs['ca.crt'] ? { ca: certs['ca.crt'] } : {}),
@@ -68,17 +68,19 @@ async function fetchOci(obj: OCIRepository, ctx: FetchContext): Promise<FetchRes
   const { spec } = obj;
   // A failed verification is worked out again; a successful one stays as the last word.
   if (get(obj, 'SourceVerified')?.status === 'False' || !spec.verify) remove(obj, 'SourceVerified');
-  const registry = await registryFor(obj, ctx).catch((err: unknown) => Promise.reject(ociFetchError(err, 'config')));
+  const lease = await registryFor(obj, ctx).catch((err: unknown) => Promise.reject(ociFetchError(err, 'config')));
+  const registry = lease.registry;
   try {
     const name = parseOciUrl(spec.url);
     const ref = await resolveRef(registry, name.repository, spec.ref, { signal: ctx.signal }).catch((err: unknown) => Promise.reject(ociFetchError(err, 'tag')));
     // Pinned to the tag the semver range chose: the tags are listed once.
     const target = { registry, url: spec.url, signal: ctx.signal, ref: ref.kind === 'digest' ? { digest: ref.digest } : { tag: ref.tag } };
-    // A HEAD of the manifest first: an unchanged tag costs one request and no download.
-    const resolved = await resolveRevision(target).catch((err: unknown) => Promise.reject(ociFetchError(err, 'pull')));
+    // A HEAD of the manifest first: an unchanged tag costs one request and no download. With
+    // nothing stored yet the artifact is pulled anyway, so the manifest is fetched at once.
+    const resolved = await resolveRevision({ ...target, fetchManifest: !(ctx.inputsUnchanged && ctx.current) }).catch((err: unknown) => Promise.reject(ociFetchError(err, 'pull')));
     if (spec.verify && needsVerification(obj, resolved.revision, ctx)) await verifyOci(obj, ctx, registry, resolved);
     if (ctx.inputsUnchanged && ctx.current?.revision === resolved.revision) return { kind: 'unchanged', revision: resolved.revision };
-    const pulled = await pullArtifact({ ...target, ref: { digest: resolved.digest }, layerSelector: spec.layerSelector, dest: join(ctx.tmpDir, 'layer.tgz'), maxBytes: MAX_LAYER_BYTES })
+    const pulled = await pullArtifact({ ...target, ref: { digest: resolved.digest }, known: resolved.fetched, layerSelector: spec.layerSelector, dest: join(ctx.tmpDir, 'layer.tgz'), maxBytes: MAX_LAYER_BYTES })
       .catch((err: unknown) => Promise.reject(ociFetchError(err, 'pull')));
     // Every manifest annotation, as Flux records them (created, source, revision, custom ones).
     const metadata = { ...pulled.annotations };
@@ -90,7 +92,7 @@ async function fetchOci(obj: OCIRepository, ctx: FetchContext): Promise<FetchRes
       .catch((err: unknown) => Promise.reject(new FetchError('OCIArtifactLayerOperationFailed', `failed to extract layer contents from artifact: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
     return { kind: 'dir', dir, ignore: spec.ignore, ...common };
   } finally {
-    await registry.close();
+    lease.release();
   }
 }
 

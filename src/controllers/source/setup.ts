@@ -5,7 +5,7 @@ import { ArtifactServer } from '../../artifact/server.ts';
 import { ArtifactStorage } from '../../artifact/storage.ts';
 import { EventRecorder } from '../../runtime/events/recorder.ts';
 import { eventSink } from '../../runtime/manager/kube-adapters.ts';
-import type { Manager } from '../../runtime/manager/manager.ts';
+import { closeOnStop, type Manager } from '../../runtime/manager/manager.ts';
 import { annotationChanged, generationChanged, or } from '../../runtime/manager/predicates.ts';
 import { reconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
 import { REQUESTED_AT } from '../shared/finish.ts';
@@ -15,6 +15,7 @@ import { gitRepositoryKind, includersOf } from './gitrepository.ts';
 import type { GitRepository } from '../../api/source/v1/gitrepository.ts';
 import type { ControllerBuilder } from '../../runtime/manager/builder.ts';
 import { ociRepositoryKind } from './ocirepository.ts';
+import { RegistryPool } from '../../sources/oci/index.ts';
 import { SourceReconciler, type SourceObject } from './source-reconciler.ts';
 import type { SourceKind } from './source-kind.ts';
 
@@ -48,13 +49,7 @@ export async function setupSourceController(manager: Manager, s: SourceSettings)
   await mkdir(s.storagePath, { recursive: true });
   const server = new ArtifactServer({ root: s.storagePath });
   const serverAddress = await server.start(s.storageAddr);
-  manager.add({
-    name: 'artifact-server',
-    start: async (signal) => {
-      await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
-      await server.stop();
-    },
-  });
+  manager.add(closeOnStop('artifact-server', () => server.stop()));
   const storage = new ArtifactStorage({
     root: s.storagePath, advertisedBaseUrl: `http://${s.storageAdvAddr ?? serverAddress}`,
     retentionRecords: s.retentionRecords, retentionTtlMs: s.retentionTtlMs,
@@ -64,6 +59,8 @@ export async function setupSourceController(manager: Manager, s: SourceSettings)
   const client = manager.client.withOwnRateLimit();
   const recorder = new EventRecorder({ sink: eventSink(manager.client.withOwnRateLimit()), reportingController: 'source-controller', reportingInstance: `source-controller-${hostname()}` });
   const histogram = reconcileDurationHistogram(s.registry);
+  const registries = new RegistryPool();
+  manager.add(closeOnStop('oci-registry-clients', () => registries.close()));
   const scope = { ...(s.namespace ? { namespace: s.namespace } : {}), ...(s.labelSelector ? { labelSelector: s.labelSelector } : {}) };
   const register = <T extends SourceObject>(kind: SourceKind<T>, extra?: (b: ControllerBuilder) => void) => {
     const b = manager
@@ -71,7 +68,7 @@ export async function setupSourceController(manager: Manager, s: SourceSettings)
       .for(kind.ref, { predicates: [or(generationChanged, annotationChanged(REQUESTED_AT))], ...scope })
       .withOptions({ concurrency: s.concurrent });
     extra?.(b);
-    b.complete(new SourceReconciler<T>({ manager, client, kind, storage, recorder, histogram, scope }));
+    b.complete(new SourceReconciler<T>({ manager, client, kind, storage, recorder, histogram, registries, scope }));
   };
   // A new artifact of an included GitRepository rebuilds the repositories that include it.
   register(gitRepositoryKind as unknown as SourceKind<SourceObject>, (b) =>

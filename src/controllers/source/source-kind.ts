@@ -1,6 +1,7 @@
 import type { KubeClient } from '../../kube/client.ts';
 import type { KubeObject, TypeRef } from '../../kube/types.ts';
 import type { Artifact } from '../../api/meta.ts';
+import type { RegistryPool } from '../../sources/oci/index.ts';
 
 /** What a source kind's fetch step may read: secrets of the object's namespace, a scratch dir. */
 export interface FetchContext {
@@ -15,6 +16,8 @@ export interface FetchContext {
   current: Artifact | undefined;
   /** True when the inputs that shape the artifact (ignore, include, …) are as when it was built. */
   inputsUnchanged: boolean;
+  /** OCI registry clients kept across reconciles (connections, origin, tokens). */
+  registries: RegistryPool;
 }
 
 export type FetchResult =

@@ -24,6 +24,7 @@ import { CONTINUE, runSteps, type Step } from '../shared/steps.ts';
 import { FIELD_MANAGER, SOURCE_CONDITIONS } from './conditions.ts';
 import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
 import type { ReconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
+import type { RegistryPool } from '../../sources/oci/index.ts';
 
 export interface SourceObject extends KubeObject {
   spec: { interval: string; timeout?: string; suspend?: boolean };
@@ -36,6 +37,8 @@ export interface SourceReconcilerOptions<T extends SourceObject> {
   storage: ArtifactStorage;
   recorder: EventRecorder;
   histogram: ReconcileDurationHistogram;
+  /** OCI registry clients shared by every reconcile of the controller. */
+  registries: RegistryPool;
   /** The controller's own client (its own rate limit, as Flux's separate process); default the manager's. */
   client?: KubeClient;
   /** The informer scope the controller watches (must match its builder's `for`). */
@@ -186,7 +189,7 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
     const client = this.client();
     const ns = obj.metadata.namespace ?? '';
     return {
-      client, signal, tmpDir: tmp, current: undefined, inputsUnchanged: false,
+      client, signal, tmpDir: tmp, current: undefined, inputsUnchanged: false, registries: this.o.registries,
       timeoutMs: parseDuration(obj.spec.timeout ?? '60s'),
       secret: async (name) => {
         try {

@@ -27,6 +27,17 @@ export interface Runnable {
   start(signal: AbortSignal): Promise<void>;
 }
 
+/** A runnable that only holds something open (a server, a pool) and closes it at shutdown. */
+export function closeOnStop(name: string, close: () => Promise<void>): Runnable {
+  return {
+    name,
+    start: async (signal) => {
+      await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+      await close();
+    },
+  };
+}
+
 export type ManagerPhase = 'Created' | 'Syncing' | 'WaitingForLeadership' | 'Running' | 'Stopping' | 'Stopped';
 
 /**

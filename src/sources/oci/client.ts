@@ -341,6 +341,9 @@ export class Registry {
         ...(req.signal ? { signal: req.signal } : {}),
       });
     } catch (err) {
+      // The client outlives a reconcile: an insecure registry that stopped answering on the
+      // origin found earlier is probed again next time (it may have moved to or from TLS).
+      if (this.insecure) this.origin = undefined;
       throw transportError(err, req.what);
     }
   }
@@ -419,13 +422,22 @@ export class Registry {
     if (typeof token !== 'string' || token === '') throw new OciError('Protocol', `${what}: answer has no token`);
     // The distribution spec's default lifetime is 60 s; refresh a little early.
     const lifetimeMs = (typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : 60) * 1000;
-    this.tokens.set(scope, { value: token, expiresAt: Date.now() + Math.max(0, lifetimeMs - TOKEN_EXPIRY_MARGIN_MS) });
+    const now = Date.now();
+    // A pooled client meets many repositories: expired tokens go before a new one is kept.
+    for (const [k, t] of this.tokens) if (t.expiresAt <= now) this.tokens.delete(k);
+    this.tokens.set(scope, { value: token, expiresAt: now + Math.max(0, lifetimeMs - TOKEN_EXPIRY_MARGIN_MS) });
     return token;
   }
 
   /** https://host, or with `insecure` whichever of https and http answers (HTTPS first, as Flux). */
   private resolveOrigin(): Promise<string> {
-    this.origin ??= this.insecure ? this.probeOrigin() : Promise.resolve(`https://${this.host}`);
+    if (!this.origin) {
+      const probe = this.insecure ? this.probeOrigin() : Promise.resolve(`https://${this.host}`);
+      this.origin = probe;
+      probe.catch(() => {
+        if (this.origin === probe) this.origin = undefined;
+      });
+    }
     return this.origin;
   }
 

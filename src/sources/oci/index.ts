@@ -7,6 +7,8 @@ export type { ImageReference, RepositoryName } from './reference.ts';
 export { credentialsFromDockerConfig, parseAuthChallenges } from './auth.ts';
 export type { AuthChallenge, RegistryCredentials } from './auth.ts';
 export { Registry, sha256 } from './client.ts';
+export { RegistryPool } from './registry-pool.ts';
+export type { RegistryLease, RegistryPoolOptions } from './registry-pool.ts';
 export type { BlobOptions, CallOptions, DownloadedBlob, FetchedManifest, ManifestHead, RegistryOptions } from './client.ts';
 export { DEFAULT_RETRY } from './retry.ts';
 export type { RetryPolicy, Sleep } from './retry.ts';

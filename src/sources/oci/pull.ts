@@ -5,7 +5,7 @@
 // the tar.gz is the artifact machinery's job.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { CallOptions, Registry } from './client.ts';
+import type { CallOptions, FetchedManifest, Registry } from './client.ts';
 import { OciError, isOciError } from './errors.ts';
 import { selectPlatformChild } from './manifest.ts';
 import type { Descriptor, ImageManifest, Manifest, Platform } from './manifest.ts';
@@ -38,9 +38,16 @@ export interface ResolveOptions extends CallOptions {
   /** OCIRepository spec.url, oci://host/path. */
   url: string;
   ref?: OciRef | undefined;
+  /**
+   * GET the tag's manifest instead of a HEAD: when the artifact is pulled anyway (nothing stored
+   * yet) the HEAD is a wasted request, and the manifest is kept for the pull.
+   */
+  fetchManifest?: boolean;
 }
 
 export interface PullOptions extends ResolveOptions {
+  /** The manifest `resolveRevision` already fetched, used when it is the one the digest names. */
+  known?: FetchedManifest | undefined;
   layerSelector?: LayerSelector | undefined;
   /** File path the verified layer blob is written to (its directory is created). */
   dest: string;
@@ -58,6 +65,8 @@ export interface ResolvedRevision {
   digest: string;
   /** `<tag>@sha256:<hex>`, or `sha256:<hex>` for a digest ref. */
   revision: string;
+  /** The tag's manifest, when it was fetched to resolve the tag. */
+  fetched?: FetchedManifest;
 }
 
 export interface PulledArtifact extends ResolvedRevision {
@@ -88,24 +97,21 @@ export async function resolveRevision(opts: ResolveOptions): Promise<ResolvedRev
   assertSameHost(opts.registry, name);
   const call = opts.signal ? { signal: opts.signal } : {};
   const resolved = await resolveRef(opts.registry, name.repository, opts.ref, call);
-  let digest: string;
-  if (resolved.kind === 'digest') {
-    digest = resolved.digest;
-  } else {
-    const head = await opts.registry.headManifest(name.repository, resolved.tag, call).catch((err: unknown) => {
-      if (isOciError(err, 'Unauthorized') || isOciError(err, 'Forbidden')) throw err;
-      return undefined;
-    });
-    digest = head?.digest ?? (await opts.registry.getManifest(name.repository, resolved.tag, call)).digest;
-  }
-  return { name, resolved, digest, revision: formatRevision(resolved, digest) };
+  if (resolved.kind === 'digest') return { name, resolved, digest: resolved.digest, revision: formatRevision(resolved, resolved.digest) };
+  const head = opts.fetchManifest ? undefined : await opts.registry.headManifest(name.repository, resolved.tag, call).catch((err: unknown) => {
+    if (isOciError(err, 'Unauthorized') || isOciError(err, 'Forbidden')) throw err;
+    return undefined;
+  });
+  if (head?.digest) return { name, resolved, digest: head.digest, revision: formatRevision(resolved, head.digest) };
+  const manifest = await opts.registry.getManifest(name.repository, resolved.tag, call);
+  return { name, resolved, digest: manifest.digest, revision: formatRevision(resolved, manifest.digest), fetched: manifest };
 }
 
 export async function pullArtifact(opts: PullOptions): Promise<PulledArtifact> {
   const operation = opts.layerSelector?.operation ?? 'extract';
   if (operation !== 'extract' && operation !== 'copy') throw new OciError('InvalidReference', `unsupported layer operation: ${String(operation)}`);
   const call = opts.signal ? { signal: opts.signal } : {};
-  const rev = await resolveRevision(opts);
+  const { fetched, ...rev } = await resolveRevision(opts);
   const repository = rev.name.repository;
   let verification: CosignVerification | undefined;
   if (opts.verify) {
@@ -113,7 +119,7 @@ export async function pullArtifact(opts: PullOptions): Promise<PulledArtifact> {
     verification = await verifyCosign({ ...call, registry: opts.registry, repository, digest: rev.digest, publicKeys: opts.verify.publicKeys });
   }
   // By digest from here on: a tag moved meanwhile cannot mix two artifacts.
-  const { manifest, digest: manifestDigest } = await imageManifest(opts.registry, repository, rev.digest, opts.platform, call);
+  const { manifest, digest: manifestDigest } = await imageManifest(opts.registry, repository, rev.digest, opts.platform, call, opts.known ?? fetched);
   const layer = selectLayer(manifest, opts.layerSelector?.mediaType);
   if (layer.size > opts.maxBytes) {
     throw new OciError('TooLarge', `layer ${layer.digest} is ${layer.size} bytes, more than the limit of ${opts.maxBytes}`);
@@ -152,10 +158,12 @@ async function imageManifest(
   digest: string,
   platform: Platform | undefined,
   call: CallOptions,
+  known: FetchedManifest | undefined,
 ): Promise<{ manifest: ImageManifest; digest: string }> {
   let current = digest;
   for (let depth = 0; depth <= MAX_INDEX_DEPTH; depth++) {
-    const fetched = await registry.getManifest(repository, current, call);
+    // Manifests are content-addressed: bytes already verified against this digest are the same.
+    const fetched = known?.digest === current ? known : await registry.getManifest(repository, current, call);
     const manifest: Manifest = fetched.manifest;
     if (manifest.kind === 'manifest') return { manifest, digest: fetched.digest };
     current = selectPlatformChild(manifest, platform).digest;

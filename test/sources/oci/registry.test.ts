@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Registry, isOciError } from '../../../src/sources/oci/index.ts';
+import { Registry, isOciError, pullArtifact, resolveRevision } from '../../../src/sources/oci/index.ts';
 import type { OciError, OciErrorReason, RegistryOptions } from '../../../src/sources/oci/index.ts';
 import { startOciRegistry } from '../../servers/oci-registry.ts';
 import type { OciRegistry } from '../../servers/oci-registry.ts';
@@ -78,6 +78,20 @@ void describe('OCI registry client: plain HTTP', () => {
     assert.equal(blob.digest, app.layerDigest);
     assert.equal((await fs.readFile(dest)).length, blob.size);
     await rejectsWith(c.getBlob('team/app', app.layerDigest, { maxBytes: 10 }), 'TooLarge');
+  });
+
+  void test('a first pull GETs the manifest once (no HEAD), later checks are one HEAD, the origin is probed once', async () => {
+    const c = client();
+    const url = `oci://${proxy.host}/team/app`;
+    const start = proxy.log.length;
+    const resolved = await resolveRevision({ registry: c, url, ref: { tag: 'v1.0.0' }, fetchManifest: true });
+    assert.equal(resolved.digest, app.digest);
+    await pullArtifact({ registry: c, url, ref: { digest: resolved.digest }, known: resolved.fetched, dest: path.join(tmp.path, 'first', 'layer.tgz'), maxBytes: 1 << 20 });
+    // The HTTPS probe of the plain-HTTP proxy never becomes a request; /v2/ over HTTP is not asked.
+    assert.deepEqual(proxy.log.slice(start), ['GET /v2/team/app/manifests/v1.0.0', `GET /v2/team/app/blobs/${app.layerDigest}`]);
+    const again = proxy.log.length;
+    assert.equal((await resolveRevision({ registry: c, url, ref: { tag: 'v1.0.0' } })).digest, app.digest);
+    assert.deepEqual(proxy.log.slice(again), ['HEAD /v2/team/app/manifests/v1.0.0']);
   });
 
   void test('missing tag, repository and blob → NotFound', async () => {
