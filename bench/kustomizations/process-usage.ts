@@ -100,11 +100,12 @@ export async function machineBusySeconds(): Promise<number> {
 
 /** CPU seconds each named process tree used while `run` ran, and the whole machine's busy time. */
 export async function cpuOfOthers<T>(named: Record<string, number>, run: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number>; machineBusySeconds: number }> {
-  const before = await Promise.all(Object.values(named).map((pid) => treeCpu([pid]).catch(() => 0)));
+  // Each process alone: the supervisor's children are listed under their own names.
+  const before = await Promise.all(Object.values(named).map((pid) => cpuSeconds(pid).catch(() => 0)));
   const busy0 = await machineBusySeconds();
   const result = await run();
   const busy = (await machineBusySeconds()) - busy0;
-  const after = await Promise.all(Object.values(named).map((pid) => treeCpu([pid]).catch(() => 0)));
+  const after = await Promise.all(Object.values(named).map((pid) => cpuSeconds(pid).catch(() => 0)));
   const cpu = Object.fromEntries(Object.keys(named).map((name, i) => [name, (after[i] ?? 0) - (before[i] ?? 0)]));
   return { result, cpu, machineBusySeconds: busy };
 }

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../kube/types.ts';
-import { envsubst, mergeSubstituteVars, substituteObject, SubstitutionError } from './substitute.ts';
+import { envsubst, mergeSubstituteVars, substituteObject, substituteViaYaml, SubstitutionError } from './substitute.ts';
 
 const vars = { name: 'app', replicas: '3', enabled: 'true', empty: '', path: 'a/b/c.tar.gz', Mixed: 'hello World' };
 
@@ -109,6 +109,50 @@ describe('substituteObject', () => {
       assert.ok(!err.message.includes('secret-value') && err.cause === undefined);
       return true;
     });
+  });
+});
+
+describe('substituteObject without the YAML round trip', () => {
+  // Pieces of strings and values chosen to hit every way YAML could read the text differently.
+  const pieces = ['${A}', '${B}', '${C:=x}', '${unset:-d}', '$${A}', '$$', '$', 'v', '3', '0x1', '1.5', ':', ': ', ' #', '#', '"', "'", '\\', '-', '/', '.', '@', '=', 'yes', 'on', 'no', 'null', '~', '_', ' ', '{', '}', '[', '*', '&', 'é', '1:2', '\n', '\t', '${A/\n/}', '${unset:-a\\/b}'];
+  const values = ['v1', '3', 'true', 'yes', 'y', 'N', '', 'a: b', "it's", 'x"y', 'ghcr.io/app', '1:20', '0.5', 'null', '~', 'a b', '#x', 'é', 'Off', '_x', '/p'];
+  let seed = 42;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const pick = <T,>(xs: readonly T[]) => xs[rand(xs.length)] as T;
+  const outcome = (f: () => KubeObject) => {
+    try {
+      return { obj: f() };
+    } catch (err) {
+      return { error: err instanceof SubstitutionError ? err.reason : String(err) };
+    }
+  };
+
+  it('gives what the round trip gives, for 5,000 random strings and values', () => {
+    let direct = 0;
+    for (let n = 0; n < 5000; n++) {
+      const str = Array.from({ length: 1 + rand(4) }, () => pick(pieces)).join('');
+      const vars = { A: pick(values), B: pick(values), C: pick(values) };
+      const obj: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { l: str } }, data: { k: str, list: [str, 'plain'] } as unknown as Record<string, string> };
+      for (const strict of [true, false]) {
+        const ours = outcome(() => substituteObject(obj, vars, { strict }));
+        const yaml = outcome(() => substituteViaYaml(obj, vars, { strict }));
+        assert.deepEqual(ours, yaml, `${JSON.stringify(str)} with ${JSON.stringify(vars)} (strict ${strict})`);
+        if (ours.obj && JSON.stringify(ours.obj) !== JSON.stringify(obj) && !('error' in ours)) direct++;
+      }
+    }
+    assert.ok(direct > 1000, `only ${direct} substitutions compared`);
+  });
+
+  it('takes the direct path for the usual image tags and hosts, sharing what it does not change', () => {
+    const spec = { template: { spec: { containers: [{ image: 'ghcr.io/app:${TAG}' }] } }, selector: { app: 'x' } };
+    const obj: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec };
+    const out = substituteObject(obj, { TAG: 'v1.2.3' }, { strict: true });
+    assert.deepEqual(out.spec, { template: { spec: { containers: [{ image: 'ghcr.io/app:v1.2.3' }] } }, selector: { app: 'x' } });
+    assert.equal(out.metadata, obj.metadata, 'unchanged parts are shared, not re-parsed');
+    assert.equal((out.spec as typeof spec).selector, spec.selector);
   });
 });
 

@@ -211,6 +211,11 @@ export function substituteObject(obj: KubeObject, vars: Record<string, string>, 
   // Without a `$` the text comes back unchanged; the YAML round trip (most of the cost) would
   // only give back the same object.
   if (!JSON.stringify(obj).includes('$')) return obj;
+  return substituteStrings(obj, vars, opts) ?? substituteViaYaml(obj, vars, opts);
+}
+
+/** Flux's way: substitution on the object's YAML text, parsed back (exported for tests). */
+export function substituteViaYaml(obj: KubeObject, vars: Record<string, string>, opts: { strict: boolean }): KubeObject {
   // YAML 1.1 both ways, as sigs.k8s.io/yaml reads it: `yes`/`on` from a var become booleans,
   // while strings that merely look like them stay quoted in the text.
   const text = stringify(obj, { version: '1.1', lineWidth: 0 });
@@ -227,6 +232,51 @@ export function substituteObject(obj: KubeObject, vars: Record<string, string>, 
   }
   return parsed as KubeObject;
 }
+
+/** A one-line string whose characters are the same in every YAML style (plain, '…', "…"). */
+const STYLE_INVARIANT = /^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]*$/;
+/** A string YAML 1.1 reads back as itself when written plain (not a number, bool, null, …). */
+const PLAIN_STRING = /^[A-Za-z_/][\w./@+=-]*(?::[\w./@+=-]+)*$/;
+const YAML11_WORDS = /^(?:[yYnN]|[Yy]es|YES|[Nn]o|NO|[Tt]rue|TRUE|[Ff]alse|FALSE|[Oo]n|ON|[Oo]ff|OFF|[Nn]ull|NULL)$/;
+
+/**
+ * The substitution without the YAML round trip, where it provably gives the same object: every
+ * `$` sits in a string value whose text is the same however YAML quotes it (so the text sees
+ * the same `${…}`), and every result is a string YAML reads back as itself however it is
+ * written. Otherwise (a key with a `$`, a result such as `3` or `true` that YAML would retype,
+ * any error, whose message must carry the text's offsets) undefined: the round trip decides.
+ */
+function substituteStrings(obj: KubeObject, vars: Record<string, string>, opts: { strict: boolean }): KubeObject | undefined {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      if (!v.includes('$')) return v;
+      if (!STYLE_INVARIANT.test(v)) throw NOT_DIRECT;
+      const out = envsubst(v, vars, opts);
+      if (!PLAIN_STRING.test(out) || YAML11_WORDS.test(out)) throw NOT_DIRECT;
+      return out;
+    }
+    if (Array.isArray(v)) {
+      const items = v.map(walk);
+      return items.some((x, i) => x !== v[i]) ? items : v;
+    }
+    if (typeof v === 'object' && v !== null) {
+      let copy: Record<string, unknown> | undefined;
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes('$')) throw NOT_DIRECT;
+        const y = walk(x);
+        if (y !== x) (copy ??= { ...(v as Record<string, unknown>) })[k] = y;
+      }
+      return copy ?? v;
+    }
+    return v;
+  };
+  try {
+    return walk(obj) as KubeObject;
+  } catch {
+    return undefined;
+  }
+}
+const NOT_DIRECT = new Error('not substitutable without the YAML round trip');
 
 export interface SubstituteSource {
   kind: 'ConfigMap' | 'Secret';
