@@ -197,7 +197,6 @@ function atPeak(u: Usage): string {
 async function main(): Promise<void> {
   const binary = await ensureClusterBinary({ moduleDir: clusterModuleDir, home: join(repo, '.eddy', 'test-home'), onProgress: log });
   const engine = await ensureEngineBinary({ home: join(repo, '.eddy', 'test-home'), onProgress: log });
-  // The machine is shared: Flux's comparison runs are capped at N=100.
   const flux = values.flux ? await ensureFluxBinaries({ home: join(repo, '.eddy', 'test-home'), onProgress: log }) : undefined;
   const results: SizeResult[] = [];
   for (const n of SIZES) {

@@ -17,7 +17,10 @@ export interface TransportOptions {
   qps?: number;
   burst?: number;
   userAgent?: string;
-  /** Keep-alive connections per origin (default unlimited); each open watch holds one. */
+  /**
+   * Connections per origin for ordinary requests (default 32; 0: unlimited). Watches have a
+   * pool of their own, so an open watch never takes a request's place.
+   */
   connections?: number;
   timeoutMs?: number;
 }
@@ -36,13 +39,21 @@ export interface HttpRequest {
   limiter?: TokenBucket;
 }
 
-/** HTTP to the API server on an undici keep-alive pool; bodies stay raw JSON. */
+/**
+ * Requests in flight at once beyond which they queue for a connection. HTTP/1.1 needs one
+ * connection per request in flight; unbounded, a burst of events opened ~100 TLS connections
+ * (each with its buffers, and a handshake for the API server). client-go multiplexes one HTTP/2
+ * connection instead, which undici cannot do for us (see allowH2 below).
+ */
+const DEFAULT_CONNECTIONS = 32;
+
+/** HTTP to the API server on undici keep-alive pools; bodies stay raw JSON. */
 export class Transport {
   readonly credentials: Credentials;
   private readonly limiter: TokenBucket;
   private readonly opts: Required<Pick<TransportOptions, 'userAgent' | 'connections' | 'timeoutMs'>>;
-  private agent: Agent | undefined;
-  /** The client identity the agent was built for (compared per request, so no string is built). */
+  private agents: { requests: Agent; watches: Agent } | undefined;
+  /** The client identity the agents were built for (compared per request, so no string is built). */
   private agentIdentity: Pick<RequestAuth, 'cert' | 'key'> = {};
 
   /** The QPS and burst this transport was configured with (for limiters of its callers). */
@@ -52,12 +63,12 @@ export class Transport {
     this.rate = { qps: opts.qps ?? 50, burst: opts.burst ?? 300 };
     this.credentials = credentials;
     this.limiter = new TokenBucket(this.rate.qps, this.rate.burst);
-    this.opts = { userAgent: opts.userAgent ?? 'eddy', connections: opts.connections ?? 0, timeoutMs: opts.timeoutMs ?? 30_000 };
+    this.opts = { userAgent: opts.userAgent ?? 'eddy', connections: opts.connections ?? DEFAULT_CONNECTIONS, timeoutMs: opts.timeoutMs ?? 30_000 };
   }
 
   /** JSON request/response; a non-2xx answer becomes an ApiError carrying the server's Status. */
   async json<T>(req: HttpRequest): Promise<T> {
-    const res = await this.send(req, req.timeoutMs ?? this.opts.timeoutMs);
+    const res = await this.send(req, req.timeoutMs ?? this.opts.timeoutMs, 'requests');
     const text = await res.body.text();
     if (res.statusCode >= 300) throw apiError(res.statusCode, text, res.headers);
     return JSON.parse(text) as T;
@@ -65,16 +76,16 @@ export class Transport {
 
   /** A streaming response (watch): the caller reads and closes the body. No overall timeout. */
   async stream(req: HttpRequest): Promise<Readable> {
-    const res = await this.send(req, 0);
+    const res = await this.send(req, 0, 'watches');
     if (res.statusCode >= 300) throw apiError(res.statusCode, await res.body.text(), res.headers);
     return res.body;
   }
 
   async close(): Promise<void> {
-    await this.agent?.close();
+    await Promise.all([this.agents?.requests.close(), this.agents?.watches.close()]);
   }
 
-  private async send(req: HttpRequest, timeoutMs: number): Promise<Dispatcher.ResponseData> {
+  private async send(req: HttpRequest, timeoutMs: number, pool: 'requests' | 'watches'): Promise<Dispatcher.ResponseData> {
     await (req.limiter ?? this.limiter).acquire(req.signal);
     const auth = await this.credentials.forRequest();
     const url = new URL(this.credentials.server + req.path);
@@ -82,7 +93,7 @@ export class Transport {
     try {
       return await request(url, {
         method: req.method,
-        dispatcher: this.dispatcher(auth),
+        dispatcher: this.dispatchers(auth)[pool],
         headers: this.headers(req, auth),
         ...(req.body !== undefined ? { body: typeof req.body === 'string' ? req.body : JSON.stringify(req.body) } : {}),
         ...(req.signal ? { signal: req.signal } : {}),
@@ -109,32 +120,38 @@ export class Transport {
     return h;
   }
 
-  /** One pool per TLS identity; rebuilt only if an exec plugin rotates the client certificate. */
-  private dispatcher(auth: RequestAuth): Agent {
-    if (!this.agent || auth.cert !== this.agentIdentity.cert || auth.key !== this.agentIdentity.key) {
-      const old = this.agent;
-      this.agent = new Agent({
-        ...(this.opts.connections > 0 ? { connections: this.opts.connections } : {}),
+  /**
+   * Two pools per TLS identity (requests, bounded; watches, one connection each), rebuilt only
+   * if an exec plugin rotates the client certificate.
+   */
+  private dispatchers(auth: RequestAuth): { requests: Agent; watches: Agent } {
+    if (!this.agents || auth.cert !== this.agentIdentity.cert || auth.key !== this.agentIdentity.key) {
+      const old = this.agents;
+      // One TLS context for every connection: without it each new socket parses the CA and the
+      // client key again (measured in CPU profiles of 1,000 reconciles).
+      const secureContext = createSecureContext({
+        ...(auth.ca ? { ca: auth.ca } : {}),
+        ...(auth.cert ? { cert: auth.cert } : {}),
+        ...(auth.key ? { key: auth.key } : {}),
+      });
+      const agent = (connections: number) => new Agent({
+        ...(connections > 0 ? { connections } : {}),
         // HTTP/1.1 only: undici's HTTP/2 path joins repeated headers into one, which turns
         // Impersonate-Group: a, Impersonate-Group: b into a single group "a, b".
         allowH2: false,
         keepAliveTimeout: 30_000,
         connect: {
-          // One TLS context for every connection: without it each new socket parses the CA and
-          // the client key again (measured in CPU profiles of 1,000 reconciles).
-          secureContext: createSecureContext({
-            ...(auth.ca ? { ca: auth.ca } : {}),
-            ...(auth.cert ? { cert: auth.cert } : {}),
-            ...(auth.key ? { key: auth.key } : {}),
-          }),
+          secureContext,
           ...(auth.rejectUnauthorized !== undefined ? { rejectUnauthorized: auth.rejectUnauthorized } : {}),
           ...(auth.servername ? { servername: auth.servername } : {}),
         },
       });
+      this.agents = { requests: agent(this.opts.connections), watches: agent(0) };
       this.agentIdentity = { cert: auth.cert, key: auth.key };
-      void old?.close();
+      void old?.requests.close();
+      void old?.watches.close();
     }
-    return this.agent;
+    return this.agents;
   }
 }
 
