@@ -4,7 +4,8 @@
 // root, and sends the artifact digest as ETag so consumers can revalidate cheaply.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import http from 'node:http';
+import type http from 'node:http';
+import { http as httpModule } from '../runtime/node-http.ts';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -28,7 +29,7 @@ export class ArtifactServer {
 
   constructor(options: ArtifactServerOptions) {
     this.#options = options;
-    this.#server = http.createServer((req, res) => {
+    this.#server = httpModule.createServer((req, res) => {
       this.#handle(req, res).catch(() => {
         if (!res.headersSent) send(res, 500);
         else res.destroy();
@@ -154,7 +155,7 @@ function contentType(file: string): string {
 function send(res: http.ServerResponse, status: number): void {
   res.statusCode = status;
   if (status >= 400) {
-    const body = `${http.STATUS_CODES[status] ?? 'error'}\n`;
+    const body = `${httpModule.STATUS_CODES[status] ?? 'error'}\n`;
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.setHeader('Content-Length', Buffer.byteLength(body));
     res.end(body);

@@ -1,6 +1,7 @@
 // A read-only Git smart HTTP server on loopback for the local default: `eddy up` serves the
 // example repository from it so the GitRepository polls a real Git server.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { http } from '../runtime/node-http.ts';
 import type { AddressInfo } from 'node:net';
 import { serveGitCgi } from './git-http-backend.ts';
 
@@ -10,7 +11,7 @@ export interface GitServer {
 }
 
 export async function serveGitRepos(reposDir: string, port: number, logFile: string): Promise<GitServer> {
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'POST') {
       res.writeHead(405).end();
       return;

@@ -7,7 +7,7 @@ import type { KustomizationSpec } from '../../api/kustomize/v1/index.ts';
 import { OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL } from '../../api/kustomize/v1/index.ts';
 import type { EnginePool } from '../../engines/index.ts';
 import type { KubeObject } from '../../kube/types.ts';
-import { decryptKubeObject, decryptSources, type SopsKeys } from '../../sops/index.ts';
+import type { SopsKeys } from '../../sops/index.ts';
 import { generic, stalling } from '../shared/errors.ts';
 import { checkGeneratedResources, prepareKustomization } from './generate.ts';
 import { Reason } from './reasons.ts';
@@ -49,6 +49,7 @@ export async function buildObjects(input: BuildInput): Promise<KubeObject[]> {
   }
   if (input.keys) {
     try {
+      const { decryptSources } = await import('../../sops/index.ts');
       await decryptSources(root, relative(root, dir) || '.', input.keys);
     } catch (err) {
       throw generic(Reason.DecryptionFailed, `decryption failed: ${message(err)}`, err);
@@ -81,6 +82,7 @@ async function finishObject(obj: KubeObject, input: BuildInput): Promise<KubeObj
   let o = obj;
   if (input.keys) {
     try {
+      const { decryptKubeObject } = await import('../../sops/index.ts');
       o = (await decryptKubeObject(o, input.keys)) ?? o;
     } catch (err) {
       throw generic(Reason.DecryptionFailed, `failed to decrypt ${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name ?? ''}: ${message(err)}`, err);

@@ -2,7 +2,7 @@
 // named checks registered at run time (200 "ok", or 500 listing what failed; `?verbose` lists
 // all, `?exclude=name` skips one, `/readyz/<name>` runs one), /metrics renders a prom-client
 // Registry. One server per process; nothing here is module-global.
-import { createServer } from 'node:http';
+import { http } from '../node-http.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -83,7 +83,7 @@ export class ObserveServer {
   async start(addr: string): Promise<string> {
     if (this.#server) throw new ObserveServerError('AlreadyStarted', 'observe server is already started');
     const { host, port } = parseListenAddress(addr);
-    const server = createServer((req, res) => {
+    const server = http.createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(`internal server error: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,9 +1,9 @@
 // S3-compatible bucket client for the Bucket `generic` provider, on the `minio` package: list the
 // objects, build the index and revision as source-controller does, and download the selected
 // objects into a directory with a total size bound and safe paths.
-import http from 'node:http';
+import { http } from '../../runtime/node-http.ts';
 import https from 'node:https';
-import type { IncomingMessage } from 'node:http';
+import type { Agent, IncomingMessage } from 'node:http';
 import type { BucketItem, Client } from 'minio';
 import { BucketNotFound, TooLarge } from './errors.ts';
 import { classifyError, scrubber, withDeadline } from './failures.ts';
@@ -51,7 +51,7 @@ const DEFAULT_MAX_IGNORE_BYTES = 1024 * 1024;
 export class BucketClient {
   private readonly conn: BucketConnection;
   private readonly scrub: (s: string) => string;
-  private agent: http.Agent;
+  private agent: Agent;
   /** minio is imported on first use: it costs ~40 MiB of RSS that clusters without Buckets never need. */
   private minio: Promise<Client>;
 
@@ -95,7 +95,7 @@ export class BucketClient {
     this.agent.destroy();
   }
 
-  private connect(): [http.Agent, Promise<Client>] {
+  private connect(): [Agent, Promise<Client>] {
     const { host, port } = parseEndpoint(this.conn.endpoint);
     const secure = !this.conn.insecure;
     const agentOpts = { keepAlive: true, maxSockets: 16, timeout: this.conn.timeoutMs };
