@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import { newHash, parseDigest } from './digest.ts';
+import { deadline } from '../runtime/deadline.ts';
 import { ArtifactError, redactUrl } from './errors.ts';
 import { extractTarGz, type ExtractResult } from './extract.ts';
 
@@ -100,8 +101,15 @@ class RetryableError extends Error {
 async function downloadOnce(options: FetchArtifactOptions, file: string, algorithm: ReturnType<typeof parseDigest>['algorithm']): Promise<{ digest: string; size: number }> {
   const where = redactUrl(options.url);
   const limit = options.maxDownloadBytes ?? 100 * MiB;
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 60_000);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const { signal, clear } = deadline(options.timeoutMs ?? 60_000, options.signal);
+  try {
+    return await download(options, file, algorithm, signal, where, limit);
+  } finally {
+    clear();
+  }
+}
+
+async function download(options: FetchArtifactOptions, file: string, algorithm: ReturnType<typeof parseDigest>['algorithm'], signal: AbortSignal, where: string, limit: number): Promise<{ digest: string; size: number }> {
   let res: Dispatcher.ResponseData;
   try {
     res = await request(options.url, { method: 'GET', signal, ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) });

@@ -16,6 +16,7 @@ import type { Request } from '../../runtime/queue/request.ts';
 import { get, markFalse, markReconciling, markTrue, remove } from '../../runtime/status/conditions.ts';
 import { addFinalizer, hasFinalizer } from '../../runtime/status/finalizers.ts';
 import { StatusPatcher } from '../../runtime/status/patcher.ts';
+import { deadline } from '../../runtime/deadline.ts';
 import { parseDuration } from '../../runtime/duration.ts';
 import { asReconcileError, ReconcileError } from '../shared/errors.ts';
 import { DelayedProgress } from '../shared/progress.ts';
@@ -163,7 +164,7 @@ export class KustomizationReconciler implements Reconciler {
     const health = new AbortController();
     this.inflight.set(key, health);
     // A new revision interrupts only the health check: fetch, build and apply run to the end.
-    const signal = AbortSignal.any([rctx.signal, AbortSignal.timeout(timeoutMs)]);
+    const { signal, clear } = deadline(timeoutMs, rctx.signal);
     try {
       const root = await fetchSource(source, tmp, signal);
       const client = await this.o.clients.forKustomization(obj);
@@ -176,6 +177,7 @@ export class KustomizationReconciler implements Reconciler {
       await this.health(obj, outcome, timeoutMs, signal, health.signal);
       return await finishSuccess(finish, source, objects, outcome);
     } finally {
+      clear();
       if (this.inflight.get(key) === health) this.inflight.delete(key);
       await rm(tmp, { recursive: true, force: true });
     }
