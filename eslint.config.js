@@ -30,6 +30,20 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': 'off', complexity: 'off' },
   },
   {
+    // An ES module import of node:http loads Node's bundled undici (ADR 1): take the module from
+    // src/runtime/node-http.ts. Tests may import it.
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [
+          { name: 'node:http', message: "use `http` from src/runtime/node-http.ts (ADR 1)", allowTypeImports: true },
+          { name: 'http', message: "use `http` from src/runtime/node-http.ts (ADR 1)", allowTypeImports: true },
+        ],
+      }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
