@@ -7,6 +7,8 @@ import type { Metric, Registry } from 'prom-client';
 
 interface Series<L extends string> {
   labels: Record<L, string>;
+  /** `a="x",b="y"` as prom-client prints the labels, made once per series. */
+  labelText: string;
   /** Observations per bucket (not cumulative), then the +Inf overflow. */
   counts: Float64Array;
   sum: number;
@@ -51,7 +53,8 @@ export class SeriesHistogram<L extends string> {
     const key = this.key(labels);
     let s = this.series.get(key);
     if (!s) {
-      s = { labels: { ...labels }, counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
+      const copy = { ...labels };
+      s = { labels: copy, labelText: formatLabels(copy), counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
       this.series.set(key, s);
     }
     const found = this.bounds.findIndex((b) => value <= b);
@@ -86,7 +89,42 @@ export class SeriesHistogram<L extends string> {
     return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
   }
 
+  /**
+   * The text `get()` makes prom-client's registry print, rendered here in chunks of ~64 KiB.
+   * Through the registry a scrape at 2,000 series built 24,000 value and label objects and as
+   * many line strings: a ~6 MiB jump in RSS every scrape (RSS traced at 100 ms in the N = 1000
+   * benchmark). Printed without the registry's default labels (eddy sets none).
+   */
+  exposition(): string[] {
+    const name = escapeText(this.name);
+    const chunks: string[] = [];
+    let chunk = `# HELP ${name} ${escapeText(this.help)}\n# TYPE ${name} histogram`;
+    const le = this.bounds.map((b) => `le="${b}"`);
+    for (const s of this.series.values()) {
+      const rest = s.labelText === '' ? '' : `,${s.labelText}`;
+      const own = s.labelText === '' ? '' : `{${s.labelText}}`;
+      let acc = 0;
+      for (let i = 0; i < le.length; i++) {
+        acc += s.counts[i] ?? 0;
+        chunk += `\n${name}_bucket{${le[i] ?? ''}${rest}} ${acc}`;
+      }
+      chunk += `\n${name}_bucket{le="+Inf"${rest}} ${s.count}\n${name}_sum${own} ${s.sum}\n${name}_count${own} ${s.count}`;
+      if (chunk.length >= CHUNK_CHARS) {
+        chunks.push(chunk);
+        chunk = '';
+      }
+    }
+    if (chunk !== '') chunks.push(chunk);
+    return chunks;
+  }
+
   private key(labels: Record<L, string>): string {
     return this.labelNames.map((n) => labels[n] ?? '').join('\u0000');
   }
 }
+
+const CHUNK_CHARS = 64 * 1024;
+
+/** prom-client's escaping of names, help and (with `"`) label values. */
+const escapeText = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+const formatLabels = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}="${escapeText(v).replace(/"/g, '\\"')}"`).join(',');

@@ -3,6 +3,7 @@
 // all, `?exclude=name` skips one, `/readyz/<name>` runs one), /metrics renders a prom-client
 // Registry. One server per process; nothing here is module-global.
 import { http } from '../node-http.ts';
+import { metricsText } from './exposition.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -125,8 +126,10 @@ export class ObserveServer {
     if ((first === 'healthz' || first === 'readyz') && extra.length === 0) {
       await this.#probe(first, second, url.searchParams, res);
     } else if (first === 'metrics' && second === undefined && this.#registry) {
-      const body = await this.#registry.metrics();
-      res.writeHead(200, { 'content-type': this.#registry.contentType }).end(body);
+      const chunks = await metricsText(this.#registry);
+      res.writeHead(200, { 'content-type': this.#registry.contentType });
+      for (const chunk of chunks) res.write(chunk);
+      res.end();
     } else {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
     }
