@@ -99,17 +99,17 @@ class RetryableError extends Error {
 }
 
 async function downloadOnce(options: FetchArtifactOptions, file: string, algorithm: ReturnType<typeof parseDigest>['algorithm']): Promise<{ digest: string; size: number }> {
-  const where = redactUrl(options.url);
-  const limit = options.maxDownloadBytes ?? 100 * MiB;
   const { signal, clear } = deadline(options.timeoutMs ?? 60_000, options.signal);
   try {
-    return await download(options, file, algorithm, signal, where, limit);
+    return await download(options, file, algorithm, signal);
   } finally {
     clear();
   }
 }
 
-async function download(options: FetchArtifactOptions, file: string, algorithm: ReturnType<typeof parseDigest>['algorithm'], signal: AbortSignal, where: string, limit: number): Promise<{ digest: string; size: number }> {
+async function download(options: FetchArtifactOptions, file: string, algorithm: ReturnType<typeof parseDigest>['algorithm'], signal: AbortSignal): Promise<{ digest: string; size: number }> {
+  const where = redactUrl(options.url);
+  const limit = options.maxDownloadBytes ?? 100 * MiB;
   let res: Dispatcher.ResponseData;
   try {
     res = await request(options.url, { method: 'GET', signal, ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) });

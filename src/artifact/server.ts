@@ -4,8 +4,8 @@
 // root, and sends the artifact digest as ETag so consumers can revalidate cheaply.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import type http from 'node:http';
-import { http as httpModule } from '../runtime/node-http.ts';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { http } from '../runtime/node-http.ts';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -22,14 +22,14 @@ const ETAG_CACHE_LIMIT = 1024;
 
 export class ArtifactServer {
   readonly #options: ArtifactServerOptions;
-  readonly #server: http.Server;
+  readonly #server: Server;
   /** ETags of files not named by their digest, keyed by path and identity (inode, size, mtime). */
   readonly #etags = new Map<string, string>();
   #root = '';
 
   constructor(options: ArtifactServerOptions) {
     this.#options = options;
-    this.#server = httpModule.createServer((req, res) => {
+    this.#server = http.createServer((req, res) => {
       this.#handle(req, res).catch(() => {
         if (!res.headersSent) send(res, 500);
         else res.destroy();
@@ -63,7 +63,7 @@ export class ArtifactServer {
     clearTimeout(timer);
   }
 
-  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, 405);
@@ -130,7 +130,7 @@ export function requestSegments(url: string): string[] | undefined {
   return out;
 }
 
-function notModified(req: http.IncomingMessage, etag: string, lastModified: Date): boolean {
+function notModified(req: IncomingMessage, etag: string, lastModified: Date): boolean {
   const inm = req.headers['if-none-match'];
   if (inm !== undefined) {
     return inm.split(',').some((tag) => {
@@ -152,10 +152,10 @@ function contentType(file: string): string {
   return 'application/octet-stream';
 }
 
-function send(res: http.ServerResponse, status: number): void {
+function send(res: ServerResponse, status: number): void {
   res.statusCode = status;
   if (status >= 400) {
-    const body = `${httpModule.STATUS_CODES[status] ?? 'error'}\n`;
+    const body = `${http.STATUS_CODES[status] ?? 'error'}\n`;
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.setHeader('Content-Length', Buffer.byteLength(body));
     res.end(body);

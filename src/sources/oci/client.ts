@@ -431,13 +431,8 @@ export class Registry {
 
   /** https://host, or with `insecure` whichever of https and http answers (HTTPS first, as Flux). */
   private resolveOrigin(): Promise<string> {
-    if (!this.origin) {
-      const probe = this.insecure ? this.probeOrigin() : Promise.resolve(`https://${this.host}`);
-      this.origin = probe;
-      probe.catch(() => {
-        if (this.origin === probe) this.origin = undefined;
-      });
-    }
+    // probeOrigin never rejects; a transport error later forgets the origin (send).
+    this.origin ??= this.insecure ? this.probeOrigin() : Promise.resolve(`https://${this.host}`);
     return this.origin;
   }
 
