@@ -21,7 +21,7 @@ import { clusterModuleDir } from '../src/cluster/paths.ts';
 import { KubeClient } from '../src/kube/index.ts';
 import { startOciRegistry } from '../test/servers/oci-registry.ts';
 import { pushArtifact } from '../test/tools/oci-push.ts';
-import { diffCounts, formatCounts, readRequestCounts, type RequestsByVerb } from './kustomizations/api-requests.ts';
+import { byVerb, diffCounts, formatCounts, readRequestCounts, type RequestsByVerb } from './kustomizations/api-requests.ts';
 import { baselineRound, parallel, type BaselineRound } from './kustomizations/baseline.ts';
 import { runEddy, type EddyPhase, type EddyResult } from './kustomizations/eddy.ts';
 import type { Usage } from './kustomizations/process-usage.ts';
@@ -69,7 +69,7 @@ interface SizeResult {
 async function baselineWithRequests(client: KubeClient, admin: KubeClient, n: number, version: string): Promise<BaselineRound & { requests: RequestsByVerb }> {
   const before = await readRequestCounts(admin);
   const round = await baselineRound(client, { count: n, concurrent: CONCURRENT.kustomize, namespace: BASELINE_NS, version, log });
-  return { ...round, requests: diffCounts(before, await readRequestCounts(admin)) };
+  return { ...round, requests: byVerb(diffCounts(before, await readRequestCounts(admin))) };
 }
 
 /** Without `flux`: the baseline and eddy; with it: Flux's controllers only (no baseline). */

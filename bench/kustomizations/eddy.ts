@@ -8,7 +8,7 @@ import { components } from '../../src/controllers/components.ts';
 import { isNotFound, type KubeClient, type KubeObject } from '../../src/kube/index.ts';
 import { freePort } from '../../test/tools/ports.ts';
 import { processMemory } from '../memory.ts';
-import { diffCounts, readRequestCounts, type RequestsByVerb } from './api-requests.ts';
+import { byVerb, diffCounts, readRequestCounts, type RequestsByResource, type RequestsByVerb } from './api-requests.ts';
 import { parallel } from './baseline.ts';
 import { cpuOfOthers, sampleUsage, type Usage } from './process-usage.ts';
 import { artifactRevision, deploymentsAt, isReady, lastAppliedRevision, observed, waitAll } from './wait.ts';
@@ -22,6 +22,7 @@ export interface EddyOptions extends RunOptions {
 export interface EddyPhase {
   seconds: number;
   requests: RequestsByVerb;
+  requestsByResource: RequestsByResource;
   usage: Usage;
   /** CPU seconds of the other processes (control plane components, registry) in the phase. */
   otherCpu: Record<string, number>;
@@ -99,7 +100,8 @@ export async function phase(client: KubeClient, target: { pids: number | readonl
   const sampler = await sampleUsage(target.pids, target.metricsUrl);
   const measured = await cpuOfOthers(target.others, () => run(performance.now()));
   const usage = await sampler.stop();
-  return { seconds: measured.result, requests: diffCounts(before, await readRequestCounts(client)), usage, otherCpu: measured.cpu, machineBusySeconds: measured.machineBusySeconds };
+  const requests = diffCounts(before, await readRequestCounts(client));
+  return { seconds: measured.result, requests: byVerb(requests), requestsByResource: requests, usage, otherCpu: measured.cpu, machineBusySeconds: measured.machineBusySeconds };
 }
 
 export async function runEddy(client: KubeClient, o: EddyOptions): Promise<EddyResult> {

@@ -11,6 +11,7 @@ import { createTar, createTarGz, type TarEntry } from '../../test/tools/tar.ts';
 import { makeTempDir, type TempDir } from '../../test/tools/tmp.ts';
 import type { ArtifactErrorReason } from './errors.ts';
 import { extractTarGz, type ExtractLimits } from './extract.ts';
+import { extractTarGzToTree } from './tree.ts';
 
 const MiB = 1024 * 1024;
 const LIMITS: ExtractLimits = { maxUntarBytes: 8 * MiB, maxFiles: 100 };
@@ -52,8 +53,17 @@ describe('extractTarGz', () => {
     await tmp.remove();
   });
 
-  /** Extracts into <case>/dest and checks the typed failure and that nothing exists beside dest. */
+  /**
+   * Extracts into <case>/dest and checks the typed failure and that nothing exists beside dest;
+   * then the same into memory, which must fail for the same reason.
+   */
   async function expectRejected(archive: Buffer | string, reason: ArtifactErrorReason, limits = LIMITS): Promise<string> {
+    const open = () => (typeof archive === 'string' ? createReadStream(archive) : Readable.from([archive]));
+    await assert.rejects(extractTarGzToTree(open(), limits), (err: Error & { reason?: string }) => {
+      assert.equal(err.name, 'ArtifactError');
+      assert.equal(err.reason, reason, `in memory: ${err.message}`);
+      return true;
+    });
     const base = path.join(tmp.path, randomUUID());
     await fs.mkdir(path.join(base, 'outside'), { recursive: true });
     const dest = path.join(base, 'dest');
@@ -87,6 +97,14 @@ describe('extractTarGz', () => {
     assert.equal((await fs.stat(path.join(dest, 'dir/a.yaml'))).mode & 0o7777, 0o755);
     assert.equal((await fs.stat(path.join(dest, 'dir/private'))).mode & 0o7777, 0o644);
     assert.equal((await fs.stat(path.join(dest, 'dir'))).mode & 0o7777, 0o755);
+
+    const { tree, entries } = await extractTarGzToTree(Readable.from([archive]), LIMITS);
+    assert.equal(entries, 6);
+    assert.equal(tree.readFile(long).toString(), 'long\n');
+    assert.equal(tree.resolve('dir/up'), 'dir/a.yaml');
+    assert.deepEqual(tree.list('dir'), ['a.yaml', 'private', 'up']);
+    assert.deepEqual(tree.entries().map((e) => `${e.type}:${e.path}${e.executable ? '*' : ''}`).slice(0, 4), ['dir:deep', 'dir:deep/deep', 'dir:deep/deep/deep', 'dir:deep/deep/deep/deep']);
+    assert.ok(tree.entries().some((e) => e.path === 'dir/a.yaml' && e.executable === true));
   });
 
   it('refuses traversal and absolute names', async () => {
@@ -122,6 +140,24 @@ describe('extractTarGz', () => {
     );
     assert.equal((await fs.lstat(path.join(dest, 'l'))).isFile(), true);
     assert.equal(await fs.readFile(path.join(dest, 'target'), 'utf8'), 'keep');
+    const { tree } = await extractTarGzToTree(Readable.from([createTarGz([{ path: 'target', content: 'keep' }, { path: 'l', type: 'symlink', linkTarget: 'target' }, { path: 'l', content: 'new' }])]), LIMITS);
+    assert.equal(tree.readFile('l').toString(), 'new');
+    assert.equal(tree.readFile('target').toString(), 'keep');
+  });
+
+  it('resolves links in memory as the kernel would below the root', async () => {
+    // A link to itself never resolves: the archive is refused as a whole, on disk and in memory.
+    await expectRejected(createTarGz([{ path: 'loop', type: 'symlink', linkTarget: 'loop' }]), 'IllegalLink');
+    const { tree } = await extractTarGzToTree(Readable.from([createTarGz([
+      { path: 'a/b', content: 'x' },
+      { path: 'dangling', type: 'symlink', linkTarget: 'nowhere/at/all' },
+      { path: 'a/up', type: 'symlink', linkTarget: '../a/b' },
+    ])]), LIMITS);
+    assert.equal(tree.resolve('a/up'), 'a/b');
+    assert.equal(tree.resolve('dangling'), 'nowhere/at/all');
+    assert.equal(tree.resolve('..'), undefined);
+    assert.equal(tree.isDir('a'), true);
+    assert.equal(tree.isFile('a/b'), true);
   });
 
   it('refuses hard links, devices and fifos', async () => {

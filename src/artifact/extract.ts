@@ -27,21 +27,27 @@ export interface ExtractResult {
   bytes: number;
 }
 
-interface Context {
-  dest: string;
-  limits: ExtractLimits;
-  entries: number;
-  declaredBytes: number;
-  knownDirs: Set<string>;
-  symlinks: Set<string>;
+/** Where the entries go: a directory on disk, or an in-memory tree (see tree.ts). */
+export interface ExtractTarget {
+  dir(rel: string, name: string): Promise<void> | void;
+  file(rel: string, content: AsyncIterable<Buffer>, size: number, executable: boolean): Promise<void>;
+  symlink(rel: string, target: string): Promise<void> | void;
+  /** After the last entry: checks what only the whole tree shows (links chained through links). */
+  finish(): Promise<void> | void;
+  /** After a failure: leaves nothing behind. */
+  discard(): Promise<void> | void;
 }
 
 /** Extracts into dest, which must be absent or empty; on failure dest is left empty. */
 export async function extractTarGz(input: Readable, dest: string, limits: ExtractLimits): Promise<ExtractResult> {
   await fs.mkdir(dest, { recursive: true });
   if ((await fs.readdir(dest)).length > 0) throw new ArtifactError('IllegalPath', 'extraction target is not empty');
-  const root = await fs.realpath(dest);
-  const ctx: Context = { dest: root, limits, entries: 0, declaredBytes: 0, knownDirs: new Set(['']), symlinks: new Set() };
+  return extractInto(input, new DiskTarget(await fs.realpath(dest)), limits);
+}
+
+/** The checks every target shares: names, types, entry count and size, counted as the stream inflates. */
+export async function extractInto(input: Readable, target: ExtractTarget, limits: ExtractLimits): Promise<ExtractResult> {
+  const counts = { entries: 0, declaredBytes: 0 };
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
@@ -58,14 +64,14 @@ export async function extractTarGz(input: Readable, dest: string, limits: Extrac
   try {
     // An error from the feeding side surfaces through the iterator as well as through `feeding`.
     feeding.catch(() => undefined);
-    for await (const entry of extract) await handleEntry(ctx, entry);
+    for await (const entry of extract) await handleEntry(target, limits, counts, entry);
     await feeding;
-    await checkSymlinks(ctx);
-    return { entries: ctx.entries, bytes };
+    await target.finish();
+    return { entries: counts.entries, bytes };
   } catch (err) {
     extract.destroy();
     input.destroy();
-    await emptyDir(root);
+    await target.discard();
     throw classify(err);
   }
 }
@@ -76,26 +82,41 @@ function classify(err: unknown): ArtifactError {
   return new ArtifactError('Corrupt', `invalid tar.gz: ${message}`, { cause: err });
 }
 
-async function handleEntry(ctx: Context, entry: TarEntry): Promise<void> {
+async function handleEntry(target: ExtractTarget, limits: ExtractLimits, counts: { entries: number; declaredBytes: number }, entry: TarEntry): Promise<void> {
   const h = entry.header;
-  ctx.entries++;
-  if (ctx.entries > ctx.limits.maxFiles) throw new ArtifactError('TooManyFiles', `archive has more than ${ctx.limits.maxFiles} entries`);
-  ctx.declaredBytes += h.size;
-  if (ctx.declaredBytes > ctx.limits.maxUntarBytes) {
-    throw new ArtifactError('TooLarge', `entry '${shortName(h.name)}' takes the archive past ${ctx.limits.maxUntarBytes} bytes`);
+  counts.entries++;
+  if (counts.entries > limits.maxFiles) throw new ArtifactError('TooManyFiles', `archive has more than ${limits.maxFiles} entries`);
+  counts.declaredBytes += h.size;
+  if (counts.declaredBytes > limits.maxUntarBytes) {
+    throw new ArtifactError('TooLarge', `entry '${shortName(h.name)}' takes the archive past ${limits.maxUntarBytes} bytes`);
   }
   const rel = entryPath(h.name);
   if (rel === '') return drain(entry); // the root directory itself
   switch (h.type) {
     case 'directory':
-      await ensureDirs(ctx, rel, h.name);
+      await target.dir(rel, h.name);
       return drain(entry);
     case 'file':
-    case 'contiguous-file':
-      return writeFile(ctx, rel, entry);
-    case 'symlink':
-      await writeSymlink(ctx, rel, h.linkname ?? '');
+    case 'contiguous-file': {
+      let written = 0;
+      const counted = (async function* () {
+        for await (const chunk of entry as AsyncIterable<Buffer>) {
+          written += chunk.length;
+          yield chunk;
+        }
+      })();
+      await target.file(rel, counted, h.size ?? 0, ((h.mode ?? 0) & 0o111) !== 0);
+      if (written !== h.size) throw new ArtifactError('Corrupt', `entry '${shortName(rel)}' is truncated`);
+      return;
+    }
+    case 'symlink': {
+      const linkname = h.linkname ?? '';
+      if (!linkStaysInside(rel, linkname)) {
+        throw new ArtifactError('IllegalLink', `symlink '${shortName(rel)}' points outside the destination ('${shortName(linkname)}')`);
+      }
+      await target.symlink(rel, linkname);
       return drain(entry);
+    }
     case 'link':
       throw new ArtifactError('IllegalLink', `hard link '${shortName(h.name)}' is not allowed`);
     default:
@@ -117,77 +138,85 @@ export function entryPath(name: string): string {
   return trimmed;
 }
 
-/** Creates rel and its parents as real directories; an existing symlink or file on the way is an attack. */
-async function ensureDirs(ctx: Context, rel: string, name: string): Promise<void> {
-  const segments = rel.split('/');
-  for (let i = 1; i <= segments.length; i++) {
-    const sub = segments.slice(0, i).join('/');
-    if (ctx.knownDirs.has(sub)) continue;
-    const abs = path.join(ctx.dest, sub);
-    const st = await fs.lstat(abs).catch(() => undefined);
-    if (st === undefined) {
-      await fs.mkdir(abs, { mode: DIR_MODE });
-      await fs.chmod(abs, DIR_MODE);
-    } else if (!st.isDirectory()) {
-      throw new ArtifactError('IllegalPath', `entry '${shortName(name)}' goes through non-directory '${shortName(sub)}'`);
+/** Real directories and files below root; nothing written through a symlink or over a directory. */
+class DiskTarget implements ExtractTarget {
+  readonly #root: string;
+  readonly #knownDirs = new Set<string>(['']);
+  readonly #symlinks = new Set<string>();
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  /** Creates rel and its parents as real directories; an existing symlink or file on the way is an attack. */
+  async dir(rel: string, name: string): Promise<void> {
+    const segments = rel.split('/');
+    for (let i = 1; i <= segments.length; i++) {
+      const sub = segments.slice(0, i).join('/');
+      if (this.#knownDirs.has(sub)) continue;
+      const abs = path.join(this.#root, sub);
+      const st = await fs.lstat(abs).catch(() => undefined);
+      if (st === undefined) {
+        await fs.mkdir(abs, { mode: DIR_MODE });
+        await fs.chmod(abs, DIR_MODE);
+      } else if (!st.isDirectory()) {
+        throw new ArtifactError('IllegalPath', `entry '${shortName(name)}' goes through non-directory '${shortName(sub)}'`);
+      }
+      this.#knownDirs.add(sub);
     }
-    ctx.knownDirs.add(sub);
   }
-}
 
-/** Makes room for a file or symlink at rel: replaces an earlier file or link, never a directory. */
-async function prepareLeaf(ctx: Context, rel: string): Promise<string> {
-  const parent = path.posix.dirname(rel);
-  if (parent !== '.') await ensureDirs(ctx, parent, rel);
-  const abs = path.join(ctx.dest, rel);
-  if (!isInside(ctx.dest, abs)) throw new ArtifactError('IllegalPath', `entry '${shortName(rel)}' resolves outside the destination`);
-  const st = await fs.lstat(abs).catch(() => undefined);
-  if (st?.isDirectory() === true) throw new ArtifactError('IllegalPath', `entry '${shortName(rel)}' would replace a directory`);
-  if (st !== undefined) {
-    await fs.unlink(abs);
-    ctx.symlinks.delete(rel);
-  }
-  return abs;
-}
-
-async function writeFile(ctx: Context, rel: string, entry: TarEntry): Promise<void> {
-  const abs = await prepareLeaf(ctx, rel);
-  const mode = (entry.header.mode & 0o111) !== 0 ? EXEC_MODE : FILE_MODE;
-  // 'wx' is O_CREAT|O_EXCL: it never follows a symlink planted at the leaf.
-  const handle = await fs.open(abs, 'wx', mode);
-  let written = 0;
-  try {
-    for await (const chunk of entry as AsyncIterable<Buffer>) {
-      written += chunk.length;
-      await handle.write(chunk);
-    }
-    await handle.chmod(mode);
-  } finally {
-    await handle.close();
-  }
-  if (written !== entry.header.size) throw new ArtifactError('Corrupt', `entry '${shortName(rel)}' is truncated`);
-}
-
-async function writeSymlink(ctx: Context, rel: string, target: string): Promise<void> {
-  if (!linkStaysInside(rel, target)) {
-    throw new ArtifactError('IllegalLink', `symlink '${shortName(rel)}' points outside the destination ('${shortName(target)}')`);
-  }
-  const abs = await prepareLeaf(ctx, rel);
-  await fs.symlink(target, abs);
-  ctx.symlinks.add(rel);
-}
-
-/** Lexical checks cannot see links chained through other links; resolve each one for real. */
-async function checkSymlinks(ctx: Context): Promise<void> {
-  for (const rel of ctx.symlinks) {
+  async file(rel: string, content: AsyncIterable<Buffer>, _size: number, executable: boolean): Promise<void> {
+    const abs = await this.#prepareLeaf(rel);
+    const mode = executable ? EXEC_MODE : FILE_MODE;
+    // 'wx' is O_CREAT|O_EXCL: it never follows a symlink planted at the leaf.
+    const handle = await fs.open(abs, 'wx', mode);
     try {
-      const real = await fs.realpath(path.join(ctx.dest, rel));
-      if (!isInside(ctx.dest, real)) throw new ArtifactError('IllegalLink', `symlink '${shortName(rel)}' resolves outside the destination`);
-    } catch (err) {
-      if (err instanceof ArtifactError) throw err;
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // dangling, but inside
-      throw new ArtifactError('IllegalLink', `symlink '${shortName(rel)}' cannot be resolved`, { cause: err });
+      for await (const chunk of content) await handle.write(chunk);
+      await handle.chmod(mode);
+    } finally {
+      await handle.close();
     }
+  }
+
+  async symlink(rel: string, target: string): Promise<void> {
+    const abs = await this.#prepareLeaf(rel);
+    await fs.symlink(target, abs);
+    this.#symlinks.add(rel);
+  }
+
+  /** Lexical checks cannot see links chained through other links; resolve each one for real. */
+  async finish(): Promise<void> {
+    for (const rel of this.#symlinks) {
+      try {
+        const real = await fs.realpath(path.join(this.#root, rel));
+        if (!isInside(this.#root, real)) throw new ArtifactError('IllegalLink', `symlink '${shortName(rel)}' resolves outside the destination`);
+      } catch (err) {
+        if (err instanceof ArtifactError) throw err;
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // dangling, but inside
+        throw new ArtifactError('IllegalLink', `symlink '${shortName(rel)}' cannot be resolved`, { cause: err });
+      }
+    }
+  }
+
+  async discard(): Promise<void> {
+    const items = await fs.readdir(this.#root).catch(() => []);
+    await Promise.all(items.map((item) => fs.rm(path.join(this.#root, item), { recursive: true, force: true })));
+  }
+
+  /** Makes room for a file or symlink at rel: replaces an earlier file or link, never a directory. */
+  async #prepareLeaf(rel: string): Promise<string> {
+    const parent = path.posix.dirname(rel);
+    if (parent !== '.') await this.dir(parent, rel);
+    const abs = path.join(this.#root, rel);
+    if (!isInside(this.#root, abs)) throw new ArtifactError('IllegalPath', `entry '${shortName(rel)}' resolves outside the destination`);
+    const st = await fs.lstat(abs).catch(() => undefined);
+    if (st?.isDirectory() === true) throw new ArtifactError('IllegalPath', `entry '${shortName(rel)}' would replace a directory`);
+    if (st !== undefined) {
+      await fs.unlink(abs);
+      this.#symlinks.delete(rel);
+    }
+    return abs;
   }
 }
 
@@ -195,11 +224,6 @@ async function drain(entry: TarEntry): Promise<void> {
   for await (const chunk of entry as AsyncIterable<Buffer>) void chunk;
 }
 
-async function emptyDir(dir: string): Promise<void> {
-  const items = await fs.readdir(dir).catch(() => []);
-  await Promise.all(items.map((item) => fs.rm(path.join(dir, item), { recursive: true, force: true })));
-}
-
-function shortName(name: string): string {
+export function shortName(name: string): string {
   return name.length > 120 ? `${name.slice(0, 117)}...` : name;
 }

@@ -6,21 +6,27 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import { newHash, parseDigest } from './digest.ts';
 import { deadline } from '../runtime/deadline.ts';
 import { ArtifactError, redactUrl } from './errors.ts';
-import { extractTarGz, type ExtractResult } from './extract.ts';
+import { extractTarGz, type ExtractLimits, type ExtractResult } from './extract.ts';
+import { extractTarGzToTree, type ArtifactTree } from './tree.ts';
 
-export interface FetchArtifactOptions {
+export interface FetchArtifactOptions extends FetchOptions {
+  /** Absent or empty directory to extract into; left empty on failure. */
+  dest: string;
+  /** Where the download is staged; default os.tmpdir(). */
+  tmpDir?: string;
+}
+
+export interface FetchOptions {
   url: string;
   /** `sha256:<hex>` (sha384 and sha512 also accepted). */
   digest: string;
-  /** Absent or empty directory to extract into; left empty on failure. */
-  dest: string;
   /** Compressed bytes; default 100 MiB. */
   maxDownloadBytes?: number;
   /** Uncompressed bytes; default 100 MiB (Flux's DefaultMaxUntarSize). */
@@ -35,8 +41,6 @@ export interface FetchArtifactOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
-  /** Where the download is staged; default os.tmpdir(). */
-  tmpDir?: string;
 }
 
 export interface FetchArtifactResult extends ExtractResult {
@@ -50,37 +54,50 @@ export interface FetchArtifactResult extends ExtractResult {
 const MiB = 1024 * 1024;
 
 export async function fetchArtifact(options: FetchArtifactOptions): Promise<FetchArtifactResult> {
-  const expected = parseDigest(options.digest);
   const tmp = await fs.mkdtemp(path.join(options.tmpDir ?? os.tmpdir(), 'eddy-fetch-'));
   const file = path.join(tmp, 'artifact.tar.gz');
   try {
-    const { digest, size, attempts } = await downloadWithRetries(options, file, expected.algorithm);
-    if (digest !== `${expected.algorithm}:${expected.hex}`) {
-      throw new ArtifactError('DigestMismatch', `artifact from ${redactUrl(options.url)} has digest ${digest}, expected ${options.digest}`);
-    }
-    const extracted = await extractTarGz(createReadStream(file), options.dest, {
-      maxUntarBytes: options.maxUntarBytes ?? 100 * MiB,
-      maxFiles: options.maxFiles ?? 100_000,
+    const { digest, size, attempts } = await downloadWithRetries(options, async (body) => {
+      await pipeline(body, createWriteStream(file));
     });
+    const extracted = await extractTarGz(createReadStream(file), options.dest, limitsOf(options));
     return { ...extracted, digest, size, attempts };
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
 }
 
-interface Downloaded {
+/**
+ * The same download, extracted into memory as it arrives (no staging file, no directory): for
+ * consumers that only read the artifact. The tree is returned only once the digest matched.
+ */
+export async function fetchArtifactTree(options: FetchOptions): Promise<FetchArtifactResult & { tree: ArtifactTree }> {
+  const { digest, size, attempts, value } = await downloadWithRetries(options, (body) => extractTarGzToTree(body, limitsOf(options)));
+  return { ...value, digest, size, attempts };
+}
+
+const limitsOf = (options: FetchOptions): ExtractLimits => ({ maxUntarBytes: options.maxUntarBytes ?? 100 * MiB, maxFiles: options.maxFiles ?? 100_000 });
+
+interface Downloaded<T> {
   digest: string;
   size: number;
   attempts: number;
+  value: T;
 }
 
-async function downloadWithRetries(options: FetchArtifactOptions, file: string, algorithm: ReturnType<typeof parseDigest>['algorithm']): Promise<Downloaded> {
+/** Downloads with retries; `consume` reads the body (metered and hashed) and the digest is checked after it. */
+async function downloadWithRetries<T>(options: FetchOptions, consume: (body: Readable) => Promise<T>): Promise<Downloaded<T>> {
+  const expected = parseDigest(options.digest);
   const retries = options.retries ?? 9;
   const initial = options.backoff?.initialMs ?? 500;
   const max = options.backoff?.maxMs ?? 30_000;
   for (let attempt = 1; ; attempt++) {
     try {
-      return { ...(await downloadOnce(options, file, algorithm)), attempts: attempt };
+      const got = await downloadOnce(options, expected.algorithm, consume);
+      if (got.digest !== `${expected.algorithm}:${expected.hex}`) {
+        throw new ArtifactError('DigestMismatch', `artifact from ${redactUrl(options.url)} has digest ${got.digest}, expected ${options.digest}`);
+      }
+      return { ...got, attempts: attempt };
     } catch (err) {
       const retryable = err instanceof RetryableError;
       if (!retryable || attempt > retries || options.signal?.aborted === true) throw retryable ? err.error : err;
@@ -98,16 +115,18 @@ class RetryableError extends Error {
   }
 }
 
-async function downloadOnce(options: FetchArtifactOptions, file: string, algorithm: ReturnType<typeof parseDigest>['algorithm']): Promise<{ digest: string; size: number }> {
+async function downloadOnce<T>(options: FetchOptions, algorithm: Algorithm, consume: (body: Readable) => Promise<T>): Promise<Omit<Downloaded<T>, 'attempts'>> {
   const { signal, clear } = deadline(options.timeoutMs ?? 60_000, options.signal);
   try {
-    return await download(options, file, algorithm, signal);
+    return await download(options, algorithm, signal, consume);
   } finally {
     clear();
   }
 }
 
-async function download(options: FetchArtifactOptions, file: string, algorithm: ReturnType<typeof parseDigest>['algorithm'], signal: AbortSignal): Promise<{ digest: string; size: number }> {
+type Algorithm = ReturnType<typeof parseDigest>['algorithm'];
+
+async function download<T>(options: FetchOptions, algorithm: Algorithm, signal: AbortSignal, consume: (body: Readable) => Promise<T>): Promise<Omit<Downloaded<T>, 'attempts'>> {
   const where = redactUrl(options.url);
   const limit = options.maxDownloadBytes ?? 100 * MiB;
   let res: Dispatcher.ResponseData;
@@ -140,13 +159,24 @@ async function download(options: FetchArtifactOptions, file: string, algorithm: 
       done(null, chunk);
     },
   });
+  // A body that fails midway is the network's fault (retried), whatever the consumer makes of the cut.
+  let bodyFailed: unknown;
+  res.body.once('error', (err: unknown) => {
+    bodyFailed ??= err;
+    meter.destroy(err instanceof Error ? err : new Error(String(err)));
+  });
+  let value: T;
   try {
-    await pipeline(res.body, meter, createWriteStream(file));
+    // Anything the consumer leaves unread shows as a digest mismatch, never as a silent success.
+    value = await consume(res.body.pipe(meter));
   } catch (err) {
+    res.body.destroy();
+    if (bodyFailed !== undefined) throw networkError(`downloading ${where} failed`, bodyFailed, options.signal);
     if (err instanceof ArtifactError) throw err;
     throw networkError(`downloading ${where} failed`, err, options.signal);
   }
-  return { digest: `${algorithm}:${hash.digest('hex')}`, size };
+  if (bodyFailed !== undefined) throw networkError(`downloading ${where} failed`, bodyFailed, options.signal);
+  return { digest: `${algorithm}:${hash.digest('hex')}`, size, value };
 }
 
 /** Network trouble is retried unless the caller itself aborted. */

@@ -28,4 +28,5 @@ export {
 export { ArtifactStorage, type Artifact, type ArtifactStorageOptions, type StoredFile, type StoreOptions } from './storage.ts';
 export { ArtifactServer, type ArtifactServerOptions } from './server.ts';
 export { extractTarGz, type ExtractLimits, type ExtractResult } from './extract.ts';
-export { fetchArtifact, type FetchArtifactOptions, type FetchArtifactResult } from './fetch.ts';
+export { fetchArtifact, fetchArtifactTree, type FetchArtifactOptions, type FetchArtifactResult, type FetchOptions } from './fetch.ts';
+export { ArtifactTree, extractTarGzToTree, type TreeNode } from './tree.ts';

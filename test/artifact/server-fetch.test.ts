@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ArtifactServer, ArtifactStorage, fetchArtifact, type Artifact } from '../../src/artifact/index.ts';
+import { ArtifactServer, ArtifactStorage, fetchArtifact, fetchArtifactTree, type Artifact } from '../../src/artifact/index.ts';
 import { createTarGz } from '../tools/tar.ts';
 import { makeTempDir, type TempDir } from '../tools/tmp.ts';
 
@@ -119,6 +119,11 @@ describe('artifact server and fetcher', () => {
     assert.equal(result.size, artifact.size);
     assert.equal(result.attempts, 1);
     for (const [rel, content] of Object.entries(files)) assert.equal(await fs.readFile(path.join(dest, rel), 'utf8'), content);
+
+    const inMemory = await fetchArtifactTree({ url: artifact.url, digest: artifact.digest, retries: 0 });
+    assert.equal(inMemory.digest, artifact.digest);
+    assert.equal(inMemory.size, artifact.size);
+    for (const [rel, content] of Object.entries(files)) assert.equal(inMemory.tree.readFile(rel).toString(), content);
   });
 
   it('types 404, digest mismatch, size limits and hostile content', async () => {
@@ -135,12 +140,31 @@ describe('artifact server and fetcher', () => {
     const hostile = await storage.store('Bucket', 'default', 'evil', createTarGz([{ path: '../escape', content: 'x' }]));
     await assert.rejects(fetchArtifact({ url: `http://${address}/${hostile.path}`, digest: hostile.digest, dest: dest('evil'), retries: 0 }), { reason: 'IllegalPath' });
     assert.equal(await fs.stat(path.join(tmp.path, 'escape')).catch(() => undefined), undefined);
+
+    // In memory, the same reasons.
+    await assert.rejects(fetchArtifactTree({ url: `http://${address}/gitrepository/default/app/gone.tar.gz`, digest: artifact.digest, retries: 3 }), { reason: 'NotFound' });
+    await assert.rejects(fetchArtifactTree({ url: artifact.url, digest: wrong, retries: 0 }), { reason: 'DigestMismatch' });
+    await assert.rejects(fetchArtifactTree({ url: artifact.url, digest: artifact.digest, maxDownloadBytes: 100, retries: 0 }), { reason: 'TooLarge' });
+    await assert.rejects(fetchArtifactTree({ url: artifact.url, digest: artifact.digest, maxFiles: 2, retries: 0 }), { reason: 'TooManyFiles' });
+    await assert.rejects(fetchArtifactTree({ url: `http://${address}/${hostile.path}`, digest: hostile.digest, retries: 0 }), { reason: 'IllegalPath' });
   });
 
   it('retries 5xx and network errors with backoff, then gives up typed', async () => {
     let calls = 0;
+    let cuts = 0;
     const body = await fs.readFile(storage.localPath(artifact));
     const flaky = http.createServer((req, res) => {
+      if (req.url === '/cut.tar.gz') {
+        // Half the body, then the connection drops: a network failure, retried.
+        cuts++;
+        res.setHeader('Content-Length', body.length);
+        if (cuts === 1) {
+          res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+          return;
+        }
+        res.end(body);
+        return;
+      }
       if (req.url === '/chunked.tar.gz') {
         // No Content-Length: only the streaming count can stop it.
         res.write(body);
@@ -167,6 +191,13 @@ describe('artifact server and fetcher', () => {
         backoff: { initialMs: 10 },
       });
       assert.equal(ok.attempts, 3);
+      const resumed = await fetchArtifactTree({ url: `http://127.0.0.1:${port}/cut.tar.gz`, digest: artifact.digest, retries: 2, backoff: { initialMs: 5 } });
+      assert.equal(resumed.attempts, 2);
+      assert.equal(resumed.tree.readFile(Object.keys(files)[0] ?? '').toString(), Object.values(files)[0]);
+      await assert.rejects(
+        fetchArtifactTree({ url: `http://127.0.0.1:${port}/chunked.tar.gz`, digest: artifact.digest, maxDownloadBytes: body.length + 10, retries: 2 }),
+        { reason: 'TooLarge' },
+      );
       calls = -100;
       await assert.rejects(
         fetchArtifact({ url: `http://127.0.0.1:${port}/a.tar.gz`, digest: artifact.digest, dest: path.join(tmp.path, 'flaky2'), retries: 2, backoff: { initialMs: 5 } }),
