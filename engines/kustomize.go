@@ -17,7 +17,9 @@ import (
 )
 
 type buildParams struct {
-	Root             string `json:"root"`
+	// Root is a directory to load; Tree the same content sent inline (one of the two).
+	Root             string      `json:"root"`
+	Tree             *inlineTree `json:"tree"`
 	Path             string `json:"path"`
 	AllowRemoteBases bool   `json:"allowRemoteBases"`
 	Limits           limits `json:"limits"`
@@ -53,8 +55,11 @@ func (b *builder) kustomizeBuild(raw json.RawMessage) (any, error) {
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil, errorf("BadRequest", "malformed kustomize.build params: %v", err)
 	}
-	if p.Root == "" || !filepath.IsAbs(p.Root) {
+	if p.Tree == nil && (p.Root == "" || !filepath.IsAbs(p.Root)) {
 		return nil, errorf("BadRequest", "root must be an absolute directory, got %q", p.Root)
+	}
+	if p.Tree != nil && p.Root != "" {
+		return nil, errorf("BadRequest", "root and tree are exclusive")
 	}
 	rel, err := cleanRelative(p.Path)
 	if err != nil {
@@ -113,15 +118,24 @@ func render(m resmap.ResMap, output string) (buildResult, error) {
 // may be cloned (kustomize clones with the git CLI, which needs a real directory).
 func prepareFS(p buildParams, rel, scratch string) (filesys.FileSystem, string, error) {
 	lim := p.Limits.withDefaults()
+	load := func(dst sink) error {
+		if p.Tree != nil {
+			return loadInline(p.Tree, lim, dst)
+		}
+		return loadTree(p.Root, lim, dst)
+	}
 	if !p.AllowRemoteBases {
 		fsys := filesys.MakeFsInMemory()
-		if err := loadTree(p.Root, lim, memSink{fsys}); err != nil {
+		if err := load(memSink{fsys}); err != nil {
 			return nil, "", err
 		}
 		return fsys, path.Join("/", rel), nil
 	}
 	dir := filepath.Join(scratch, "tree")
-	if err := loadTree(p.Root, lim, diskSink{dir}); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", err
+	}
+	if err := load(diskSink{dir}); err != nil {
 		return nil, "", err
 	}
 	return filesys.MakeFsOnDisk(), filepath.Join(dir, filepath.FromSlash(rel)), nil

@@ -94,6 +94,59 @@ func loadTree(root string, lim limits, dst sink) error {
 	})
 }
 
+// inlineTree is a source tree sent with the request (the caller extracted it in memory):
+// directories, and regular files with their content (base64 on the wire).
+type inlineTree struct {
+	Dirs  []string     `json:"dirs"`
+	Files []inlineFile `json:"files"`
+}
+
+type inlineFile struct {
+	Path string `json:"path"`
+	Data []byte `json:"data"`
+}
+
+// loadInline writes an inline tree into dst within the limits loadTree applies; every path must
+// be relative and stay inside the root.
+func loadInline(t *inlineTree, lim limits, dst sink) error {
+	if len(t.Files) > lim.MaxFiles {
+		return errorf("InputTooLarge", "the source holds more than %d files", lim.MaxFiles)
+	}
+	var total int64
+	for _, f := range t.Files {
+		total += int64(len(f.Data))
+	}
+	if total > lim.MaxBytes {
+		return errorf("InputTooLarge", "the source is larger than %d bytes", lim.MaxBytes)
+	}
+	for _, d := range t.Dirs {
+		rel, err := cleanRelative(d)
+		if err != nil {
+			return err
+		}
+		if err := dst.mkdir(rel); err != nil {
+			return err
+		}
+	}
+	for _, f := range t.Files {
+		rel, err := cleanRelative(f.Path)
+		if err != nil || rel == "" {
+			return errorf("BadRequest", "file path %q must be relative and inside the root", f.Path)
+		}
+		if err := dst.mkdir(path.Dir(rel)); err != nil {
+			return err
+		}
+		data := f.Data
+		if data == nil {
+			data = []byte{}
+		}
+		if err := dst.write(rel, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // readBounded reads a regular file without following a symlink swapped in after the walk; nil
 // data means the file does not fit in the budget.
 func readBounded(p string, budget int64) ([]byte, error) {

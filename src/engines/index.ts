@@ -1,5 +1,5 @@
 export { EnginePool } from './pool.ts';
-export type { EngineInputLimits, EnginePoolOptions, KustomizeBuildRequest } from './pool.ts';
+export type { EngineInputLimits, EnginePoolOptions, InlineTree, KustomizeBuildRequest } from './pool.ts';
 export { EngineError } from './errors.ts';
 export type { EngineErrorReason } from './errors.ts';
 export type { EngineLogEntry, EngineLogger } from './process.ts';

@@ -30,10 +30,18 @@ export interface EnginePoolOptions {
   logger?: EngineLogger;
 }
 
-export interface KustomizeBuildRequest {
-  /** Directory holding the (already safely extracted) source; nothing outside it is read. */
-  root: string;
-  /** The kustomization's directory, relative to root. */
+/** A source tree sent with the request: what the caller extracted in memory (links left out). */
+export interface InlineTree {
+  /** Directories, '/'-separated and relative (parents are created as needed). */
+  dirs: readonly string[];
+  files: readonly { path: string; data: Buffer }[];
+}
+
+/** `root`: a directory holding the (already safely extracted) source, nothing outside it read; or the `tree` itself. */
+export type KustomizeBuildRequest = KustomizeBuildTarget & ({ root: string; tree?: never } | { tree: InlineTree; root?: never });
+
+interface KustomizeBuildTarget {
+  /** The kustomization's directory, relative to the root. */
   path: string;
   /** Let kustomize clone remote bases over HTTPS (default false: RemoteBaseRefused). */
   allowRemoteBases?: boolean;
@@ -96,7 +104,10 @@ export class EnginePool {
   }
 
   #buildParams(req: KustomizeBuildRequest, output: 'yaml' | 'json') {
-    return { root: resolvePath(req.root), path: req.path, allowRemoteBases: req.allowRemoteBases ?? false, limits: this.#opts.inputLimits, output };
+    const source = req.tree
+      ? { tree: { dirs: req.tree.dirs, files: req.tree.files.map((f) => ({ path: f.path, data: f.data.toString('base64') })) } }
+      : { root: resolvePath(req.root) };
+    return { ...source, path: req.path, allowRemoteBases: req.allowRemoteBases ?? false, limits: this.#opts.inputLimits, output };
   }
 
   /** A health check: one round trip to an engine process (starting one if none runs). */

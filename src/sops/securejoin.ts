@@ -1,12 +1,19 @@
 // Joins a path onto a root the way filepath-securejoin does: `..` and symlinks are resolved as
-// if root were `/`, so the result can never leave root.
-import { lstat, readlink } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+// if root were `/`, so the result can never leave root. The tree is the extracted source in
+// memory; paths are '/'-separated and relative to its root.
+
 import { SopsError } from './errors.ts';
 
 const MAX_LINKS = 255;
 
-export async function secureJoin(root: string, unsafe: string): Promise<string> {
+/** What the decryptor reads of a source tree (an ArtifactTree satisfies it). */
+export interface SourceTree {
+  get(rel: string): { type: 'dir' } | { type: 'file'; data: Buffer } | { type: 'symlink'; target: string } | undefined;
+  writeFile(rel: string, data: Buffer): void;
+}
+
+/** The relative path `unsafe` names below the root ('' for the root itself). */
+export function secureJoin(tree: SourceTree, unsafe: string): string {
   let pending = unsafe.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
   const resolved: string[] = [];
   let links = 0;
@@ -16,24 +23,15 @@ export async function secureJoin(root: string, unsafe: string): Promise<string> 
       resolved.pop();
       continue;
     }
-    const candidate = join(root, ...resolved, part);
     // A missing component is not a link: the rest is taken literally.
-    const isLink = await lstat(candidate).then((st) => st.isSymbolicLink(), () => false);
-    if (!isLink) {
+    const node = tree.get([...resolved, part].join('/'));
+    if (node?.type !== 'symlink') {
       resolved.push(part);
       continue;
     }
     if (++links > MAX_LINKS) throw new SopsError('UnsafePath', 'too many symlinks while resolving a path');
-    const target = await readlink(candidate);
-    if (target.startsWith(sep)) resolved.length = 0;
-    pending = [...target.split(/[\\/]+/).filter((p) => p !== '' && p !== '.'), ...pending];
+    if (node.target.startsWith('/')) resolved.length = 0;
+    pending = [...node.target.split(/[\\/]+/).filter((p) => p !== '' && p !== '.'), ...pending];
   }
-  return join(root, ...resolved);
-}
-
-/** Go's stripRoot: the path relative to root, `.` for root itself. */
-export function relativeToRoot(root: string, abs: string): string {
-  const r = root.endsWith(sep) ? root.slice(0, -1) : root;
-  if (abs === r) return '.';
-  return abs.startsWith(r + sep) ? abs.slice(r.length + 1) : abs;
+  return resolved.join('/');
 }

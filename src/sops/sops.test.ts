@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { ArtifactTree } from '../artifact/tree.ts';
 import { decryptDocument, decryptKubeObject, decryptSources, formatFromPath, isSopsEncrypted, keysFromSecretData, SopsError, type SopsFormat, type SopsKeys } from './index.ts';
 import { formatFloatF } from './tree.ts';
 import type { KubeObject } from '../kube/types.ts';
@@ -177,43 +177,38 @@ describe('decryptKubeObject', () => {
 });
 
 describe('decryptSources', () => {
-  function tree(): string {
-    const root = mkdtempSync(join(tmpdir(), 'eddy-sops-src-'));
-    cpSync(join(dir, 'app.enc.env'), join(root, 'apps/base/secret.env'), { recursive: true });
-    cpSync(join(dir, 'config.enc.json'), join(root, 'apps/base/config.json'));
-    cpSync(join(dir, 'app.enc.ini'), join(root, 'apps/comp/settings.ini'), { recursive: true });
-    writeFileSync(join(root, 'apps/base/plain.txt'), 'plain');
-    writeFileSync(join(root, 'apps/base/kustomization.yaml'), 'resources: [../comp, https://example.com/x.yaml, ../../../../etc]\nsecretGenerator:\n  - name: s\n    envs: [secret.env]\n    files: [cfg.json=config.json, plain.txt]\n');
-    writeFileSync(join(root, 'apps/comp/kustomization.yaml'), 'secretGenerator:\n  - name: c\n    files: [settings.ini]\n');
-    return root;
+  function tree(): ArtifactTree {
+    const t = new ArtifactTree();
+    t.writeFile('apps/base/secret.env', read('app.enc.env'));
+    t.writeFile('apps/base/config.json', read('config.enc.json'));
+    t.writeFile('apps/comp/settings.ini', read('app.enc.ini'));
+    t.writeFile('apps/base/plain.txt', 'plain');
+    t.writeFile('apps/base/kustomization.yaml', 'resources: [../comp, https://example.com/x.yaml, ../../../../etc]\nsecretGenerator:\n  - name: s\n    envs: [secret.env]\n    files: [cfg.json=config.json, plain.txt]\n');
+    t.writeFile('apps/comp/kustomization.yaml', 'secretGenerator:\n  - name: c\n    files: [settings.ini]\n');
+    return t;
   }
 
   it('decrypts generator sources in place across resources, returns their paths', async () => {
-    const root = tree();
-    try {
-      const done = await decryptSources(root, 'apps/base', ageKeys());
-      assert.deepEqual(done, ['apps/base/config.json', 'apps/base/secret.env', 'apps/comp/settings.ini']);
-      assert.equal(readFileSync(join(root, 'apps/base/secret.env'), 'utf8'), read('expected/app.env').toString());
-      assert.equal(readFileSync(join(root, 'apps/base/config.json'), 'utf8'), read('expected/config.json').toString());
-      assert.equal(readFileSync(join(root, 'apps/comp/settings.ini'), 'utf8'), read('expected/app.ini').toString());
-      assert.deepEqual(await decryptSources(root, 'apps/base', ageKeys()), []);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    const t = tree();
+    const done = await decryptSources(t, 'apps/base', ageKeys());
+    assert.deepEqual(done, ['apps/base/config.json', 'apps/base/secret.env', 'apps/comp/settings.ini']);
+    assert.equal(t.readFile('apps/base/secret.env').toString(), read('expected/app.env').toString());
+    assert.equal(t.readFile('apps/base/config.json').toString(), read('expected/config.json').toString());
+    assert.equal(t.readFile('apps/comp/settings.ini').toString(), read('expected/app.ini').toString());
+    assert.deepEqual(await decryptSources(t, 'apps/base', ageKeys()), []);
   });
 
-  it('never leaves root: a symlinked source pointing outside resolves inside root', async () => {
-    const root = tree();
-    const outside = mkdtempSync(join(tmpdir(), 'eddy-sops-out-'));
-    try {
-      cpSync(join(dir, 'app.enc.env'), join(outside, 'victim.env'));
-      symlinkSync(join(outside, 'victim.env'), join(root, 'apps/base/link.env'));
-      writeFileSync(join(root, 'apps/base/kustomization.yaml'), 'secretGenerator:\n  - name: s\n    envs: [link.env, ../../../outside.env]\n');
-      await assert.rejects(decryptSources(root, 'apps/base', ageKeys()), (err: unknown) => err instanceof SopsError);
-      assert.equal(readFileSync(join(outside, 'victim.env'), 'utf8'), read('app.enc.env').toString());
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-      rmSync(outside, { recursive: true, force: true });
-    }
+  it('never leaves root: links and parent references resolve inside root, as securejoin does', async () => {
+    const t = tree();
+    // An absolute link target and a climb past the root both land inside it, where nothing is.
+    t.symlink('apps/base/link.env', '/tmp/victim.env');
+    t.writeFile('apps/base/kustomization.yaml', 'secretGenerator:\n  - name: s\n    envs: [link.env]\n');
+    await assert.rejects(decryptSources(t, 'apps/base', ageKeys()), (err: unknown) => err instanceof SopsError && /does not exist/.test(err.message));
+    t.writeFile('apps/base/kustomization.yaml', 'secretGenerator:\n  - name: s\n    envs: [../../../outside.env]\n');
+    await assert.rejects(decryptSources(t, 'apps/base', ageKeys()), (err: unknown) => err instanceof SopsError);
+    // A link that stays inside is followed to the file it names.
+    t.symlink('apps/base/inside.ini', '../comp/settings.ini');
+    t.writeFile('apps/base/kustomization.yaml', 'secretGenerator:\n  - name: s\n    files: [inside.ini]\n');
+    assert.deepEqual(await decryptSources(t, 'apps/base', ageKeys()), ['apps/comp/settings.ini']);
   });
 });

@@ -1,13 +1,12 @@
 // Before kustomize build, as Flux's DecryptSources: decrypts in place the files that the
 // secretGenerator `files` and `envs` and the `patches[].path` of every kustomization reachable
 // from path refer to, following `resources` and `components` without ever leaving root.
-import { lstat, readFile, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { posix } from 'node:path';
 import { parse } from 'yaml';
 import { decryptWithFormat, formatFromPath, type SopsFormat } from './decrypt.ts';
 import { SopsError } from './errors.ts';
 import type { SopsKeys } from './keys.ts';
-import { relativeToRoot, secureJoin } from './securejoin.ts';
+import { secureJoin, type SourceTree } from './securejoin.ts';
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 const MAX_FILE_SIZE = 5 << 20;
@@ -60,66 +59,59 @@ function refsOf(k: Record<string, unknown>): KustomizationRefs {
   return { resources: [...strings(k.resources), ...strings(k.components)], files };
 }
 
-async function loadKustomization(dir: string): Promise<Record<string, unknown>> {
-  let found: string | undefined;
+function loadKustomization(tree: SourceTree, dir: string): Record<string, unknown> {
+  let found: Buffer | undefined;
   for (const name of KUSTOMIZATION_FILES) {
-    const p = join(dir, name);
-    const st = await lstat(p).catch(() => undefined);
-    if (st === undefined) continue;
-    if (!st.isFile()) throw new SopsError('UnsafePath', `expected ${name} to be a regular file`);
+    const node = tree.get(posix.join(dir, name));
+    if (node === undefined) continue;
+    if (node.type !== 'file') throw new SopsError('UnsafePath', `expected ${name} to be a regular file`);
     if (found !== undefined) throw new SopsError('Malformed', 'found multiple kustomization files');
-    found = p;
+    found = node.data;
   }
   if (found === undefined) throw new SopsError('Malformed', 'no kustomization file found');
   try {
-    const doc = parse(await readFile(found, 'utf8')) as unknown;
+    const doc = parse(found.toString('utf8')) as unknown;
     return typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>) : {};
   } catch (err) {
     throw new SopsError('Malformed', 'failed to parse kustomization file', { cause: err });
   }
 }
 
+/** Absolute references are taken as relative to the root, as Flux strips the root from them. */
+const below = (base: string, p: string) => (p.startsWith('/') ? p : posix.join(base, p));
+
 class SourceDecryptor {
-  readonly root: string;
+  readonly tree: SourceTree;
   readonly keys: SopsKeys;
   readonly opts: SourcesOptions;
   readonly visitedDirs = new Set<string>();
   readonly decrypted: string[] = [];
   readonly done = new Set<string>();
 
-  constructor(root: string, keys: SopsKeys, opts: SourcesOptions) {
-    this.root = root;
+  constructor(tree: SourceTree, keys: SopsKeys, opts: SourcesOptions) {
+    this.tree = tree;
     this.keys = keys;
     this.opts = opts;
   }
 
-  async securePath(base: string, p: string): Promise<string> {
-    // Absolute references are taken as relative to root, as Flux strips the root from them.
-    const rel = isAbsolute(p) ? relativeToRoot(this.root, p) : join(base, p);
-    return secureJoin(this.root, rel);
-  }
-
   async visitDir(relDir: string): Promise<void> {
-    const abs = await secureJoin(this.root, relDir);
-    if (this.visitedDirs.has(abs)) return;
-    this.visitedDirs.add(abs);
-    const st = await lstat(abs).catch(() => undefined);
-    if (st === undefined || !st.isDirectory()) return; // a file, a URL or nothing: not ours to follow
-    const rel = relativeToRoot(this.root, abs);
-    const refs = refsOf(await loadKustomization(abs));
-    for (const f of refs.files) await this.decryptFile(await this.securePath(rel, f.path), f.format);
-    for (const r of refs.resources) await this.visitDir(isAbsolute(r) ? relativeToRoot(this.root, r) : join(rel, r));
+    const dir = secureJoin(this.tree, relDir);
+    if (this.visitedDirs.has(dir)) return;
+    this.visitedDirs.add(dir);
+    if (this.tree.get(dir)?.type !== 'dir') return; // a file, a URL or nothing: not ours to follow
+    const refs = refsOf(loadKustomization(this.tree, dir));
+    for (const f of refs.files) await this.decryptFile(secureJoin(this.tree, below(dir, f.path)), f.format);
+    for (const r of refs.resources) await this.visitDir(below(dir, r));
   }
 
-  async decryptFile(abs: string, format: SopsFormat): Promise<void> {
-    if (this.done.has(abs)) return;
-    const rel = relativeToRoot(this.root, abs);
-    const st = await lstat(abs).catch(() => undefined);
-    if (st === undefined) throw new SopsError('Malformed', `file '${rel}' referenced by a kustomization does not exist`);
-    if (!st.isFile()) throw new SopsError('UnsafePath', `cannot decrypt '${rel}': not a regular file`);
+  async decryptFile(rel: string, format: SopsFormat): Promise<void> {
+    if (this.done.has(rel)) return;
+    const node = this.tree.get(rel);
+    if (node === undefined) throw new SopsError('Malformed', `file '${rel}' referenced by a kustomization does not exist`);
+    if (node.type !== 'file') throw new SopsError('UnsafePath', `cannot decrypt '${rel}': not a regular file`);
     const max = this.opts.maxFileSize ?? MAX_FILE_SIZE;
-    if (max > 0 && st.size > max) throw new SopsError('FileTooLarge', `cannot decrypt '${rel}': size ${st.size} bytes exceeds the limit of ${max}`);
-    const data = await readFile(abs);
+    const data = node.data;
+    if (max > 0 && data.length > max) throw new SopsError('FileTooLarge', `cannot decrypt '${rel}': size ${data.length} bytes exceeds the limit of ${max}`);
     if (!data.includes(MARKERS[format])) return;
     let out: Buffer;
     try {
@@ -128,16 +120,15 @@ class SourceDecryptor {
       const reason = err instanceof SopsError ? err.reason : 'Malformed';
       throw new SopsError(reason, `failed to decrypt '${rel}': ${err instanceof Error ? err.message : 'error'}`, { cause: err });
     }
-    await writeFile(abs, out, { mode: 0o600 });
-    this.done.add(abs);
+    this.tree.writeFile(rel, out);
+    this.done.add(rel);
     this.decrypted.push(rel);
   }
 }
 
-/** Decrypts in place; returns the decrypted files, relative to root, in visiting order. */
-export async function decryptSources(root: string, path: string, keys: SopsKeys, opts: SourcesOptions = {}): Promise<string[]> {
-  if (!isAbsolute(root)) throw new SopsError('UnsafePath', 'root must be an absolute path');
-  const d = new SourceDecryptor(root, keys, opts);
-  await d.visitDir(isAbsolute(path) ? relativeToRoot(root, path) : path);
+/** Decrypts in place in the tree; returns the decrypted files, relative to the root, in visiting order. */
+export async function decryptSources(tree: SourceTree, path: string, keys: SopsKeys, opts: SourcesOptions = {}): Promise<string[]> {
+  const d = new SourceDecryptor(tree, keys, opts);
+  await d.visitDir(path === '.' ? '' : path);
   return d.decrypted;
 }

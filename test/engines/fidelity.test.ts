@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { after, before, describe, it } from 'node:test';
 import { EnginePool } from '../../src/engines/index.ts';
-import { CORPUS, engineBinary, kubectlKustomize, PODINFO } from './helpers.ts';
+import { CORPUS, engineBinary, inlineTreeOf, kubectlKustomize, PODINFO } from './helpers.ts';
 
 const cases = readdirSync(CORPUS, { withFileTypes: true })
   .filter((d) => d.isDirectory())
@@ -41,6 +41,14 @@ describe('kustomize.build fidelity with kubectl kustomize', () => {
       assert.deepEqual(objects, (Array.isArray(parsed) ? parsed : [parsed]).map((d) => d.toJS() as unknown));
     });
   }
+
+  it('builds every corpus case sent inline (a tree extracted in memory) the same as from its directory', async () => {
+    for (const name of cases) {
+      const dir = join(CORPUS, name);
+      assert.equal(await pool.kustomizeBuild({ tree: await inlineTreeOf(dir), path: '.' }), await pool.kustomizeBuild({ root: dir, path: '.' }), name);
+    }
+    assert.deepEqual(await pool.kustomizeBuildObjects({ tree: await inlineTreeOf(CORPUS), path: 'overlays' }), await pool.kustomizeBuildObjects({ root: CORPUS, path: 'overlays' }));
+  });
 
   it('builds the podinfo overlay byte-for-byte like kubectl', async () => {
     const [ours, theirs] = await Promise.all([pool.kustomizeBuild({ root: PODINFO, path: '.' }), kubectlKustomize(PODINFO)]);

@@ -1,8 +1,8 @@
 // Shared setup of the engine tests: the engine binary (built once into the test home and then
 // found by its source hash) and `kubectl kustomize` for fidelity checks.
-import { writeFile, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ensureEngineBinary } from '../../src/engines/index.ts';
+import { ensureEngineBinary, type InlineTree } from '../../src/engines/index.ts';
 import { run } from '../tools/exec.ts';
 import { k8sBinaries, REPO_ROOT } from '../tools/k8s-binaries.ts';
 
@@ -36,4 +36,22 @@ export function heavyTree(count: number): Record<string, string> {
     'kustomization.yaml': 'resources:\n  - all.yaml\nnamePrefix: heavy-\ncommonLabels:\n  heavy: "true"\n',
     'all.yaml': docs.join('---\n'),
   };
+}
+
+/** A directory as an inline tree (what a controller sends after extracting in memory): dirs and regular files. */
+export async function inlineTreeOf(root: string): Promise<InlineTree> {
+  const dirs: string[] = [];
+  const files: { path: string; data: Buffer }[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    for (const name of (await readdir(join(root, rel))).sort()) {
+      const child = rel === '' ? name : `${rel}/${name}`;
+      const st = await lstat(join(root, child));
+      if (st.isDirectory()) {
+        dirs.push(child);
+        await walk(child);
+      } else if (st.isFile()) files.push({ path: child, data: await readFile(join(root, child)) });
+    }
+  };
+  await walk('');
+  return { dirs, files };
 }

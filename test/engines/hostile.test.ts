@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { EngineError, EnginePool, type EngineErrorReason } from '../../src/engines/index.ts';
 import { eventually } from '../tools/eventually.ts';
 import { makeTempDir, type TempDir } from '../tools/tmp.ts';
-import { engineBinary, heavyTree, PODINFO, writeTree } from './helpers.ts';
+import { engineBinary, heavyTree, inlineTreeOf, PODINFO, writeTree } from './helpers.ts';
 
 const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\ndata:\n  a: b\n';
 
@@ -112,6 +112,16 @@ describe('engine pool with hostile inputs', () => {
   it('builds from an on-disk scratch copy when remote bases are allowed, with the same output', async () => {
     const inMemory = await pool.kustomizeBuild({ root: PODINFO, path: '.' });
     assert.equal(await pool.kustomizeBuild({ root: PODINFO, path: '.', allowRemoteBases: true }), inMemory);
+    assert.equal(await pool.kustomizeBuild({ tree: await inlineTreeOf(PODINFO), path: '.', allowRemoteBases: true }), inMemory);
+  });
+
+  it('refuses inline file paths that are absolute or climb out of the root', async () => {
+    const data = Buffer.from(CM);
+    for (const path of ['../x.yaml', '/etc/x.yaml', 'a/../../x.yaml']) {
+      await assert.rejects(pool.kustomizeBuild({ tree: { dirs: [], files: [{ path, data }] }, path: '.' }), isEngineError(['BuildFailed'], /inside the root/), path);
+    }
+    await assert.rejects(pool.kustomizeBuild({ tree: { dirs: ['../up'], files: [] }, path: '.' }), isEngineError(['BuildFailed'], /inside the root/));
+    await stillServes();
   });
 
   it('rejects trees above the file or byte limit with InputTooLarge', async () => {
@@ -121,6 +131,9 @@ describe('engine pool with hostile inputs', () => {
       await assert.rejects(limited.kustomizeBuild({ root: many, path: '.' }), isEngineError(['InputTooLarge'], /more than 2 files/));
       const big = await tree('big', { 'kustomization.yaml': 'resources:\n  - a.yaml\n', 'a.yaml': CM + `  big: "${'x'.repeat(2000)}"\n` });
       await assert.rejects(limited.kustomizeBuild({ root: big, path: '.' }), isEngineError(['InputTooLarge'], /larger than 1000 bytes/));
+      // The same bounds for a tree sent inline.
+      await assert.rejects(limited.kustomizeBuild({ tree: await inlineTreeOf(many), path: '.' }), isEngineError(['InputTooLarge'], /more than 2 files/));
+      await assert.rejects(limited.kustomizeBuild({ tree: await inlineTreeOf(big), path: '.' }), isEngineError(['InputTooLarge'], /larger than 1000 bytes/));
     } finally {
       await limited.close();
     }

@@ -1,25 +1,41 @@
-// Step 4: download the source artifact, verify its digest, extract it safely (the artifact
-// fetcher shared with the helm controller). A 404 means the source is rebuilding its storage:
-// wait and keep the last applied state.
-import { join } from 'node:path';
-import { fetchArtifact } from '../../artifact/fetch.ts';
+// Step 4: download the source artifact, verify its digest and extract it safely into memory
+// (the artifact fetcher shared with the helm controller). A 404 means the source is rebuilding
+// its storage: wait and keep the last applied state.
+import { fetchArtifactTree } from '../../artifact/fetch.ts';
 import { isArtifactError } from '../../artifact/errors.ts';
+import type { ArtifactTree } from '../../artifact/tree.ts';
+import type { Semaphore } from '../../runtime/semaphore.ts';
 import { generic, waiting } from '../shared/errors.ts';
 import { Reason } from './reasons.ts';
 import type { ResolvedSource } from './source-ref.ts';
 
 const NOT_FOUND_RETRY_MS = 10_000;
 
-export async function fetchSource(source: ResolvedSource, tmp: string, signal: AbortSignal): Promise<string> {
+/**
+ * Artifacts up to this size (compressed, as the source reports it) are held in memory freely;
+ * larger ones (or of unknown size) take one of LARGE_IN_FLIGHT slots from download to the end of
+ * the build, so ten concurrent reconciles of a 50 MiB monorepo cannot hold ten copies at once.
+ */
+export const SMALL_ARTIFACT_BYTES = 256 * 1024;
+export const LARGE_IN_FLIGHT = 2;
+
+export interface FetchedSource {
+  tree: ArtifactTree;
+  /** Frees the large-artifact slot, if one was taken; call once the tree is no longer needed. */
+  release: () => void;
+}
+
+export async function fetchSource(source: ResolvedSource, large: Semaphore, signal: AbortSignal): Promise<FetchedSource> {
   const { artifact } = source;
-  const root = join(tmp, 'source');
   if (!artifact.digest) throw generic(Reason.ArtifactFailed, `artifact of ${source.id} has no digest`);
+  const release = artifact.size !== undefined && artifact.size <= SMALL_ARTIFACT_BYTES ? () => {} : await large.acquire(signal);
   try {
-    await fetchArtifact({ url: artifact.url, digest: artifact.digest, dest: root, signal, retries: 3, tmpDir: tmp });
+    const { tree } = await fetchArtifactTree({ url: artifact.url, digest: artifact.digest, signal, retries: 3 });
+    return { tree, release };
   } catch (err) {
+    release();
     const why = err instanceof Error ? err.message : String(err);
     if (isArtifactError(err, 'NotFound')) throw waiting(Reason.ArtifactFailed, `failed to download artifact of ${source.id}, not found: ${why}`, NOT_FOUND_RETRY_MS, err);
     throw generic(Reason.ArtifactFailed, `failed to fetch artifact of ${source.id}: ${why}`, err);
   }
-  return root;
 }

@@ -1,8 +1,5 @@
 // The Kustomization reconcile (kustomize-controller's steps): finalizer and suspend, source,
 // dependencies, fetch, build, apply, prune, health; one status patch at the end.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Kustomization } from '../../api/kustomize/v1/index.ts';
 import type { EnginePool } from '../../engines/index.ts';
 import type { KubeClient } from '../../kube/client.ts';
@@ -17,13 +14,14 @@ import { get, markFalse, markReconciling, markTrue, remove } from '../../runtime
 import { addFinalizer, hasFinalizer } from '../../runtime/status/finalizers.ts';
 import { StatusPatcher } from '../../runtime/status/patcher.ts';
 import { deadline } from '../../runtime/deadline.ts';
+import { Semaphore } from '../../runtime/semaphore.ts';
 import { parseDuration } from '../../runtime/duration.ts';
 import { asReconcileError, ReconcileError } from '../shared/errors.ts';
 import { DelayedProgress } from '../shared/progress.ts';
 import { applyAndPrune, type ApplyOutcome } from './apply.ts';
 import type { ClusterClients } from './cluster-client.ts';
 import { checkDependencies } from './dependencies.ts';
-import { fetchSource } from './fetch.ts';
+import { fetchSource, LARGE_IN_FLIGHT } from './fetch.ts';
 import { finalizeKustomization } from './finalize.ts';
 import { buildObjects } from './build.ts';
 import { checkHealth, healthTargets } from './health.ts';
@@ -48,8 +46,6 @@ export interface KustomizeSettings {
   firstArtifactGraceMs?: number;
   noCrossNamespaceRefs: boolean;
   noRemoteBases: boolean;
-  /** Where artifacts are extracted; default the OS temp dir. */
-  tmpDir?: string;
 }
 
 export interface KustomizationReconcilerOptions {
@@ -68,6 +64,8 @@ export class KustomizationReconciler implements Reconciler {
   private readonly o: KustomizationReconcilerOptions;
   /** Health checks in flight, cancelled when a new source revision arrives. */
   private readonly inflight = new Map<string, AbortController>();
+  /** Large artifacts held in memory at once (see fetch.ts). */
+  private readonly largeArtifacts = new Semaphore(LARGE_IN_FLIGHT);
 
   constructor(opts: KustomizationReconcilerOptions) {
     this.o = opts;
@@ -160,26 +158,34 @@ export class KustomizationReconciler implements Reconciler {
     // never needs the extra write.
     const isNew = obj.status?.lastAttemptedRevision !== revision || obj.status.observedGeneration !== obj.metadata.generation;
     finish.progress = isNew ? new DelayedProgress(() => finish.patcher.patch(obj)) : undefined;
-    const tmp = await mkdtemp(join(this.o.settings.tmpDir ?? tmpdir(), 'eddy-ks-'));
     const health = new AbortController();
     this.inflight.set(key, health);
     // A new revision interrupts only the health check: fetch, build and apply run to the end.
     const { signal, clear } = deadline(timeoutMs, rctx.signal);
     try {
-      const root = await fetchSource(source, tmp, signal);
-      const client = await this.o.clients.forKustomization(obj);
-      const objects = await buildObjects({
-        root, spec: obj.spec, engine: this.o.engine, allowRemoteBases: !this.o.settings.noRemoteBases, signal,
-        owner: { name: obj.metadata.name ?? '', namespace: obj.metadata.namespace ?? '' },
-        keys: await decryptionKeys(this.o.client, obj), vars: await postBuildVars(this.o.client, obj),
-      });
+      const { client, objects } = await this.fetchAndBuild(obj, source, signal);
       const outcome: ApplyOutcome = await applyAndPrune(obj, objects, client, finish, revision);
       await this.health(obj, outcome, timeoutMs, signal, health.signal);
       return await finishSuccess(finish, source, objects, outcome);
     } finally {
       clear();
       if (this.inflight.get(key) === health) this.inflight.delete(key);
-      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** Steps 4 to 7: the artifact is held (in memory) only until the objects are built. */
+  private async fetchAndBuild(obj: Kustomization, source: ResolvedSource, signal: AbortSignal): Promise<{ client: KubeClient; objects: KubeObject[] }> {
+    const fetched = await fetchSource(source, this.largeArtifacts, signal);
+    try {
+      const client = await this.o.clients.forKustomization(obj);
+      const objects = await buildObjects({
+        tree: fetched.tree, spec: obj.spec, engine: this.o.engine, allowRemoteBases: !this.o.settings.noRemoteBases, signal,
+        owner: { name: obj.metadata.name ?? '', namespace: obj.metadata.namespace ?? '' },
+        keys: await decryptionKeys(this.o.client, obj), vars: await postBuildVars(this.o.client, obj),
+      });
+      return { client, objects };
+    } finally {
+      fetched.release();
     }
   }
 
