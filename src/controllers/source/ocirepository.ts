@@ -80,14 +80,14 @@ async function fetchOci(obj: OCIRepository, ctx: FetchContext): Promise<FetchRes
     const resolved = await resolveRevision({ ...target, fetchManifest: !(ctx.inputsUnchanged && ctx.current) }).catch((err: unknown) => Promise.reject(ociFetchError(err, 'pull')));
     if (spec.verify && needsVerification(obj, resolved.revision, ctx)) await verifyOci(obj, ctx, registry, resolved);
     if (ctx.inputsUnchanged && ctx.current?.revision === resolved.revision) return { kind: 'unchanged', revision: resolved.revision };
-    const pulled = await pullArtifact({ ...target, ref: { digest: resolved.digest }, known: resolved.fetched, layerSelector: spec.layerSelector, dest: join(ctx.tmpDir, 'layer.tgz'), maxBytes: MAX_LAYER_BYTES })
+    const pulled = await pullArtifact({ ...target, ref: { digest: resolved.digest }, known: resolved.fetched, layerSelector: spec.layerSelector, dest: join(await ctx.tmpDir(), 'layer.tgz'), maxBytes: MAX_LAYER_BYTES })
       .catch((err: unknown) => Promise.reject(ociFetchError(err, 'pull')));
     // Every manifest annotation, as Flux records them (created, source, revision, custom ones).
     const metadata = { ...pulled.annotations };
     const origin = pulled.annotations[REVISION_ANNOTATION];
     const common = { revision: resolved.revision, metadata, ...(origin ? { originRevision: origin } : {}) };
     if (spec.layerSelector?.operation === 'copy') return { kind: 'tarball', file: pulled.layerPath, ...common };
-    const dir = join(ctx.tmpDir, 'content');
+    const dir = join(await ctx.tmpDir(), 'content');
     await extractTarGz(createReadStream(pulled.layerPath), dir, { maxUntarBytes: MAX_UNTAR_BYTES, maxFiles: 100_000 })
       .catch((err: unknown) => Promise.reject(new FetchError('OCIArtifactLayerOperationFailed', `failed to extract layer contents from artifact: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
     return { kind: 'dir', dir, ignore: spec.ignore, ...common };

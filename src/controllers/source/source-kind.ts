@@ -7,8 +7,8 @@ import type { RegistryPool } from '../../sources/oci/index.ts';
 export interface FetchContext {
   client: KubeClient;
   signal: AbortSignal;
-  /** A fresh directory, removed after the reconcile. */
-  tmpDir: string;
+  /** A fresh directory, made on the first call and removed after the reconcile. */
+  tmpDir(): Promise<string>;
   timeoutMs: number;
   /** The data of a Secret in the object's namespace (values as strings), or a FetchError. */
   secret(name: string): Promise<Record<string, string>>;
