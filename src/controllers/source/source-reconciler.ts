@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Artifact } from '../../api/meta.ts';
 import type { ArtifactStorage, StoredFile } from '../../artifact/storage.ts';
 import { sourceIgnoreFilter } from '../../artifact/ignore.ts';
+import { treeArchiveInput } from '../../artifact/tree-archive.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import { isNotFound } from '../../kube/errors.ts';
 import type { KubeObject } from '../../kube/types.ts';
@@ -174,11 +175,15 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
     if (url !== undefined) (obj.status ??= {})['url'] = url;
   }
 
-  /** Packages a directory (ignore rules applied) or stores a ready tarball as is. */
+  /** Packages a directory or an in-memory tree (ignore rules applied) or stores a ready tarball as is. */
   private async store(obj: T, r: Exclude<FetchResult, { kind: 'unchanged' }>): Promise<StoredFile> {
     const { storage, kind } = this.o;
     const { namespace = '', name = '' } = obj.metadata;
     if (r.kind === 'tarball') return storage.store(kind.storageKind, namespace, name, createReadStream(r.file));
+    if (r.kind === 'tree') {
+      const { source, filter } = await treeArchiveInput(r.tree, r.ignore !== undefined ? { ignore: r.ignore } : {});
+      return storage.archive(kind.storageKind, namespace, name, source, { filter });
+    }
     const filter = r.filter === false ? undefined : await sourceIgnoreFilter(r.dir, r.ignore !== undefined ? { ignore: r.ignore } : {});
     return storage.archive(kind.storageKind, namespace, name, { dir: r.dir }, { filter });
   }
