@@ -9,7 +9,7 @@ export type { AuthChallenge, RegistryCredentials } from './auth.ts';
 export { Registry, sha256 } from './client.ts';
 export { RegistryPool } from './registry-pool.ts';
 export type { RegistryLease, RegistryPoolOptions } from './registry-pool.ts';
-export type { BlobOptions, CallOptions, DownloadedBlob, FetchedManifest, ManifestHead, RegistryOptions } from './client.ts';
+export type { BlobOptions, CallOptions, DownloadedBlob, FetchedManifest, ManifestHead, ReadBlob, RegistryOptions } from './client.ts';
 export { DEFAULT_RETRY } from './retry.ts';
 export type { RetryPolicy, Sleep } from './retry.ts';
 export { DEFAULT_PLATFORM, MANIFEST_ACCEPT, MediaTypes, isIndexMediaType, parseManifest, selectPlatformChild } from './manifest.ts';
