@@ -138,7 +138,7 @@ export async function pullArtifact(opts: PullOptions): Promise<PulledArtifact> {
 export async function streamArtifact<T>(opts: LayerPullOptions, consume: (layer: Readable) => Promise<T>): Promise<StreamedArtifact<T>> {
   const located = await locateLayer(opts);
   const { digest } = located.layer;
-  const read = located.operation === 'extract' ? (chunks: AsyncIterable<Buffer>) => consumeGzip(chunks, digest, consume) : (chunks: AsyncIterable<Buffer>) => consume(Readable.from(chunks));
+  const read = located.operation === 'extract' ? (chunks: AsyncIterable<Buffer>) => consumeGzip(chunks, digest, consume) : (chunks: AsyncIterable<Buffer>) => consume(Readable.from(chunks, { objectMode: false }));
   const blob = await opts.registry.readBlob(located.repository, digest, { ...located.call, maxBytes: opts.maxBytes, expectedSize: located.layer.size }, read);
   return { ...describePull(located, blob.size), layer: blob.value };
 }
