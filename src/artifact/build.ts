@@ -100,7 +100,9 @@ async function addEntry(pack: tar.Pack, fields: HeaderFields, data?: Buffer): Pr
 async function addFile(pack: tar.Pack, entry: BuildEntry): Promise<void> {
   const mode = entry.executable === true ? EXEC_MODE : FILE_MODE;
   if (entry.sourceFile === undefined) {
-    await addEntry(pack, { name: entry.path, type: 'file', mode }, Buffer.from(entry.content ?? ''));
+    // A Buffer is written as is: copying every file of an in-memory tree would double its cost.
+    const data = Buffer.isBuffer(entry.content) ? entry.content : Buffer.from(entry.content ?? '');
+    await addEntry(pack, { name: entry.path, type: 'file', mode }, data);
     return;
   }
   const { size } = await fs.stat(entry.sourceFile);

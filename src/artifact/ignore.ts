@@ -61,7 +61,12 @@ export interface SourceIgnoreOptions {
  * `.sourceignore` files found below root (not inside `.git`, not through symlinks) and spec.ignore.
  */
 export async function sourceIgnoreFilter(root: string, options: SourceIgnoreOptions = {}): Promise<IgnoreFilter> {
-  const layers: IgnoreLayer[] = await loadSourceIgnoreFiles(root);
+  return sourceIgnoreFilterOf(diskTree(root), options);
+}
+
+/** sourceIgnoreFilter for any tree (on disk, or in memory): the same walk and the same rules. */
+export async function sourceIgnoreFilterOf(tree: IgnoreFileTree, options: SourceIgnoreOptions = {}): Promise<IgnoreFilter> {
+  const layers: IgnoreLayer[] = await loadIgnoreLayers(tree);
   if (options.ignore !== undefined) layers.push({ base: '', patterns: parsePatterns(options.ignore) });
   const anyPatterns = layers.some((layer) => layer.patterns.length > 0);
   const defaults: IgnoreLayer = { base: '', patterns: anyPatterns ? VCS_EXCLUSIONS : [...VCS_EXCLUSIONS, ...DEFAULT_EXCLUSIONS] };
@@ -70,18 +75,42 @@ export async function sourceIgnoreFilter(root: string, options: SourceIgnoreOpti
 
 /** `.sourceignore` files below root, parents before children (so deeper files win). */
 export async function loadSourceIgnoreFiles(root: string): Promise<IgnoreLayer[]> {
+  return loadIgnoreLayers(diskTree(root));
+}
+
+/** An entry of a directory as the walk sees it (fs.Dirent fits): links are neither files nor directories. */
+export interface IgnoreWalkEntry {
+  name: string;
+  isFile(): boolean;
+  isDirectory(): boolean;
+}
+
+/** What finding `.sourceignore` files needs of a tree; paths are '/'-separated, '' is the root. */
+export interface IgnoreFileTree {
+  readdir(rel: string): Promise<readonly IgnoreWalkEntry[]> | readonly IgnoreWalkEntry[];
+  readFile(rel: string): Promise<string> | string;
+}
+
+/** The `.sourceignore` files of a tree, parents before children, subdirectories byte-wise sorted, `.git` skipped. */
+export async function loadIgnoreLayers(tree: IgnoreFileTree): Promise<IgnoreLayer[]> {
   const layers: IgnoreLayer[] = [];
   const walk = async (rel: string): Promise<void> => {
-    const dir = path.join(root, rel);
-    const items = await fs.readdir(dir, { withFileTypes: true });
+    const items = await tree.readdir(rel);
     const file = items.find((item) => item.name === SOURCE_IGNORE_FILE && item.isFile());
-    if (file) layers.push({ base: rel, patterns: parsePatterns(await fs.readFile(path.join(dir, file.name), 'utf8')) });
+    if (file) layers.push({ base: rel, patterns: parsePatterns(await tree.readFile(rel === '' ? file.name : `${rel}/${file.name}`)) });
     const subdirs = items.filter((item) => item.isDirectory() && item.name !== '.git').map((item) => item.name);
     subdirs.sort(compareNames);
     for (const name of subdirs) await walk(rel === '' ? name : `${rel}/${name}`);
   };
   await walk('');
   return layers;
+}
+
+function diskTree(root: string): IgnoreFileTree {
+  return {
+    readdir: (rel) => fs.readdir(path.join(root, rel), { withFileTypes: true }),
+    readFile: (rel) => fs.readFile(path.join(root, rel), 'utf8'),
+  };
 }
 
 /** Byte-wise (UTF-8) order, independent of locale. */

@@ -6,11 +6,15 @@ export {
   SOURCE_IGNORE_FILE,
   VCS_EXCLUSIONS,
   ignoreFilter,
+  loadIgnoreLayers,
   loadSourceIgnoreFiles,
   parsePatterns,
   sourceIgnoreFilter,
+  sourceIgnoreFilterOf,
+  type IgnoreFileTree,
   type IgnoreFilter,
   type IgnoreLayer,
+  type IgnoreWalkEntry,
   type SourceIgnoreOptions,
 } from './ignore.ts';
 export {
@@ -30,3 +34,4 @@ export { ArtifactServer, type ArtifactServerOptions } from './server.ts';
 export { extractTarGz, type ExtractLimits, type ExtractResult } from './extract.ts';
 export { fetchArtifact, fetchArtifactTree, type FetchArtifactOptions, type FetchArtifactResult, type FetchOptions } from './fetch.ts';
 export { ArtifactTree, extractTarGzToTree, type TreeNode } from './tree.ts';
+export { archivableEntries, treeArchiveInput, type TreeArchiveInput } from './tree-archive.ts';

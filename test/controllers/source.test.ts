@@ -5,7 +5,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fetchArtifact } from '../../src/artifact/fetch.ts';
+import { fetchArtifact, fetchArtifactTree } from '../../src/artifact/fetch.ts';
 import { isNotFound } from '../../src/kube/index.ts';
 import { startGitHttpServer, type GitHttpServer } from '../servers/git-http.ts';
 import { startGitSshServer } from '../servers/git-ssh.ts';
@@ -187,6 +187,32 @@ describe('source controller', () => {
     assert.equal(repo.status?.artifact?.revision, `v1.0.0@${pushed.digest}`);
     const meta = (repo.status?.artifact as { metadata?: Record<string, string> }).metadata ?? {};
     assert.equal(meta['org.opencontainers.image.revision'], 'main@sha1:0123456789abcdef0123456789abcdef01234567');
+
+    // The layer is extracted in memory and repackaged with .sourceignore files and spec.ignore.
+    await pushArtifact({
+      registryUrl: registry.url, repository: 'manifests/ignored', tag: 'v1', files: {
+        '.sourceignore': 'docs/\n', 'docs/README.md': '# docs\n', 'deploy/.sourceignore': '*.txt\n', 'deploy/notes.txt': 'n\n',
+        'deploy/app.yaml': 'kind: ConfigMap\n', 'extra.yaml': 'kind: Secret\n', 'logo.png': 'png',
+      },
+    });
+    await env.client.create({
+      apiVersion: V1, kind: 'OCIRepository', metadata: { name: 'ignored', namespace: env.ns },
+      spec: { url: `oci://${registry.host}/manifests/ignored`, interval: '10m', insecure: true, ref: { tag: 'v1' }, ignore: 'extra.yaml\n' },
+    });
+    const ignored = (await readyWith('OCIRepository', 'ignored', (o) => cond(o, 'Ready')?.status === 'True', 'Ready')).status?.artifact;
+    assert.ok(ignored);
+    const { tree } = await fetchArtifactTree({ url: ignored.url, digest: ignored.digest });
+    assert.deepEqual(tree.entries().map((e) => e.path), ['.sourceignore', 'deploy', 'deploy/.sourceignore', 'deploy/app.yaml', 'logo.png']);
+
+    // layerSelector copy stores the layer blob as it is.
+    const raw = Buffer.from('{"chart": "not gzip"}');
+    const copied = await pushArtifact({ registryUrl: registry.url, repository: 'charts/raw', tag: 'v1', layer: raw, layerMediaType: 'application/vnd.example.raw' });
+    await env.client.create({
+      apiVersion: V1, kind: 'OCIRepository', metadata: { name: 'raw', namespace: env.ns },
+      spec: { url: `oci://${registry.host}/charts/raw`, interval: '10m', insecure: true, ref: { tag: 'v1' }, layerSelector: { mediaType: 'application/vnd.example.raw', operation: 'copy' } },
+    });
+    const rawArtifact = (await readyWith('OCIRepository', 'raw', (o) => cond(o, 'Ready')?.status === 'True', 'Ready')).status?.artifact;
+    assert.equal(rawArtifact?.digest, copied.layerDigest);
   });
 
   it('Bucket: objects become an artifact; a changed object changes the revision', async () => {

@@ -37,7 +37,7 @@ async function fetchBucket(obj: Bucket, ctx: FetchContext): Promise<FetchResult>
     // Listing gives the revision (a digest of key → ETag): unchanged objects are not downloaded.
     const index = await client.fetchIndex({ ...(spec.prefix ? { prefix: spec.prefix } : {}), ...(spec.ignore ? { ignore: spec.ignore } : {}) });
     if (ctx.inputsUnchanged && ctx.current?.revision === index.revision) return { kind: 'unchanged', revision: index.revision };
-    const dir = join(ctx.tmpDir, 'objects');
+    const dir = join(await ctx.tmpDir(), 'objects');
     const got = await client.download(index, dir, { maxTotalBytes: MAX_BUCKET_BYTES });
     return { kind: 'dir', dir, revision: got.revision, filter: false };
   } catch (err) {

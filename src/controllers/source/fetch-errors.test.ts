@@ -1,10 +1,11 @@
 // The condition reasons the source kinds give fetch failures, as Flux's source-controller does.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ArtifactError } from '../../artifact/errors.ts';
 import { GitError } from '../../sources/git/index.ts';
 import { OciError } from '../../sources/oci/index.ts';
 import { gitFetchError } from './gitrepository.ts';
-import { ociFetchError } from './ocirepository.ts';
+import { layerFetchError, ociFetchError } from './ocirepository.ts';
 
 void test('git: an unusable Secret is AuthenticationFailed, whatever the server refuses is GitOperationFailed', () => {
   const cases: [GitError, string, RegExp, boolean][] = [
@@ -39,4 +40,12 @@ void test('oci: credentials the registry refuses are OCIArtifactPullFailed, semv
   const url = ociFetchError(new OciError('InvalidUrl', 'URL must start with oci://'), 'config');
   assert.deepEqual([url.reason, url.stalling], ['URLInvalid', true]);
   assert.equal(ociFetchError(new OciError('InvalidReference', "semver 'x' parse error"), 'tag').stalling, true);
+});
+
+void test('oci: a layer that does not extract is OCIArtifactLayerOperationFailed; the blob\'s own failures stay OCIArtifactPullFailed', () => {
+  const extract = layerFetchError(new ArtifactError('IllegalLink', "symlink 'a' points outside the destination ('../x')"));
+  assert.deepEqual([extract.reason, extract.message], ['OCIArtifactLayerOperationFailed', "failed to extract layer contents from artifact: symlink 'a' points outside the destination ('../x')"]);
+  const notGzip = layerFetchError(new OciError('InvalidLayer', 'layer sha256:ab is not gzip-compressed'));
+  assert.deepEqual([notGzip.reason, notGzip.message], ['OCIArtifactPullFailed', 'failed to pull artifact: layer sha256:ab is not gzip-compressed']);
+  assert.equal(layerFetchError(new OciError('DigestMismatch', 'content has digest sha256:cd')).reason, 'OCIArtifactPullFailed');
 });

@@ -57,7 +57,7 @@ async function fetchGit(obj: GitRepository, ctx: FetchContext): Promise<FetchRes
   if (ctx.inputsUnchanged && ctx.current?.revision === resolved.revision && verifiedAlready(obj) && includesUnchanged(obj, includes)) {
     return { kind: 'unchanged', revision: resolved.revision };
   }
-  const dir = join(ctx.tmpDir, 'checkout');
+  const dir = join(await ctx.tmpDir(), 'checkout');
   const result = await checkout({ ...remote, dir, recurseSubmodules: spec.recurseSubmodules ?? false, ...(spec.sparseCheckout ? { sparseCheckout: spec.sparseCheckout } : {}) })
     .catch((err: unknown) => Promise.reject(gitFetchError(err)));
   await verify(obj, result, ctx);

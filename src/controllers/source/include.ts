@@ -51,7 +51,7 @@ export function includesUnchanged(obj: GitRepository, includes: readonly Resolve
 /** Downloads each included artifact and copies `fromPath` of it to `toPath` in the checkout. */
 export async function applyIncludes(obj: GitRepository, includes: readonly ResolvedInclude[], dir: string, ctx: FetchContext): Promise<void> {
   for (const [i, { include, artifact }] of includes.entries()) {
-    const scratch = join(ctx.tmpDir, `include-${i}`);
+    const scratch = join(await ctx.tmpDir(), `include-${i}`);
     await fetchArtifact({ url: artifact.url, digest: artifact.digest ?? '', dest: scratch, signal: ctx.signal });
     const from = inside(scratch, include.fromPath ?? '.', 'fromPath');
     const to = inside(dir, include.toPath ?? include.repository.name, 'toPath');

@@ -1,9 +1,9 @@
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { extractTarGz } from '../../artifact/extract.ts';
+import { isArtifactError } from '../../artifact/errors.ts';
+import { extractTarGzToTree } from '../../artifact/tree.ts';
 import { API_VERSION } from '../../api/source/v1/group.ts';
 import type { OCIRepository } from '../../api/source/v1/ocirepository.ts';
-import { credentialsFromDockerConfig, isOciError, parseOciUrl, pullArtifact, resolveRef, resolveRevision, verifyCosign, type Registry, type RegistryLease, type ResolvedRevision } from '../../sources/oci/index.ts';
+import { credentialsFromDockerConfig, isOciError, parseOciUrl, pullArtifact, resolveRef, resolveRevision, streamArtifact, verifyCosign, type PulledLayer, type Registry, type RegistryLease, type ResolvedRevision } from '../../sources/oci/index.ts';
 import { get, markFalse, markTrue, remove } from '../../runtime/status/conditions.ts';
 import { generic } from '../shared/errors.ts';
 import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
@@ -64,6 +64,18 @@ async function verifyOci(obj: OCIRepository, ctx: FetchContext, registry: Regist
   markTrue(obj, 'SourceVerified', 'Succeeded', '%s', `verified signature of revision ${resolved.revision}`);
 }
 
+/** A failed extraction of a sound layer is Flux's OCIArtifactLayerOperationFailed; anything else failed the pull. */
+export function layerFetchError(err: unknown): FetchError {
+  if (!isArtifactError(err)) return ociFetchError(err, 'pull');
+  return new FetchError('OCIArtifactLayerOperationFailed', `failed to extract layer contents from artifact: ${err.message}`, { cause: err });
+}
+
+/** Every manifest annotation, as Flux records them (created, source, revision, custom ones). */
+function pulledCommon(pulled: PulledLayer, revision: string): { revision: string; metadata: Record<string, string>; originRevision?: string } {
+  const origin = pulled.annotations[REVISION_ANNOTATION];
+  return { revision, metadata: { ...pulled.annotations }, ...(origin ? { originRevision: origin } : {}) };
+}
+
 async function fetchOci(obj: OCIRepository, ctx: FetchContext): Promise<FetchResult> {
   const { spec } = obj;
   // A failed verification is worked out again; a successful one stays as the last word.
@@ -80,17 +92,15 @@ async function fetchOci(obj: OCIRepository, ctx: FetchContext): Promise<FetchRes
     const resolved = await resolveRevision({ ...target, fetchManifest: !(ctx.inputsUnchanged && ctx.current) }).catch((err: unknown) => Promise.reject(ociFetchError(err, 'pull')));
     if (spec.verify && needsVerification(obj, resolved.revision, ctx)) await verifyOci(obj, ctx, registry, resolved);
     if (ctx.inputsUnchanged && ctx.current?.revision === resolved.revision) return { kind: 'unchanged', revision: resolved.revision };
-    const pulled = await pullArtifact({ ...target, ref: { digest: resolved.digest }, known: resolved.fetched, layerSelector: spec.layerSelector, dest: join(ctx.tmpDir, 'layer.tgz'), maxBytes: MAX_LAYER_BYTES })
-      .catch((err: unknown) => Promise.reject(ociFetchError(err, 'pull')));
-    // Every manifest annotation, as Flux records them (created, source, revision, custom ones).
-    const metadata = { ...pulled.annotations };
-    const origin = pulled.annotations[REVISION_ANNOTATION];
-    const common = { revision: resolved.revision, metadata, ...(origin ? { originRevision: origin } : {}) };
-    if (spec.layerSelector?.operation === 'copy') return { kind: 'tarball', file: pulled.layerPath, ...common };
-    const dir = join(ctx.tmpDir, 'content');
-    await extractTarGz(createReadStream(pulled.layerPath), dir, { maxUntarBytes: MAX_UNTAR_BYTES, maxFiles: 100_000 })
-      .catch((err: unknown) => Promise.reject(new FetchError('OCIArtifactLayerOperationFailed', `failed to extract layer contents from artifact: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
-    return { kind: 'dir', dir, ignore: spec.ignore, ...common };
+    const pull = { ...target, ref: { digest: resolved.digest }, known: resolved.fetched, layerSelector: spec.layerSelector, maxBytes: MAX_LAYER_BYTES };
+    if (spec.layerSelector?.operation === 'copy') {
+      // Rare: the blob is stored as is, through a file.
+      const pulled = await pullArtifact({ ...pull, dest: join(await ctx.tmpDir(), 'layer.tgz') }).catch((err: unknown) => Promise.reject(ociFetchError(err, 'pull')));
+      return { kind: 'tarball', file: pulled.layerPath, ...pulledCommon(pulled, resolved.revision) };
+    }
+    // Extracted in memory as it downloads: no temp dir, no file per entry.
+    const pulled = await streamArtifact(pull, (layer) => extractTarGzToTree(layer, { maxUntarBytes: MAX_UNTAR_BYTES, maxFiles: 100_000 })).catch((err: unknown) => Promise.reject(layerFetchError(err)));
+    return { kind: 'tree', tree: pulled.layer.tree, ignore: spec.ignore, ...pulledCommon(pulled, resolved.revision) };
   } finally {
     lease.release();
   }

@@ -1,14 +1,15 @@
 import type { KubeClient } from '../../kube/client.ts';
 import type { KubeObject, TypeRef } from '../../kube/types.ts';
 import type { Artifact } from '../../api/meta.ts';
+import type { ArtifactTree } from '../../artifact/tree.ts';
 import type { RegistryPool } from '../../sources/oci/index.ts';
 
 /** What a source kind's fetch step may read: secrets of the object's namespace, a scratch dir. */
 export interface FetchContext {
   client: KubeClient;
   signal: AbortSignal;
-  /** A fresh directory, removed after the reconcile. */
-  tmpDir: string;
+  /** A fresh directory, made on the first call and removed after the reconcile. */
+  tmpDir(): Promise<string>;
   timeoutMs: number;
   /** The data of a Secret in the object's namespace (values as strings), or a FetchError. */
   secret(name: string): Promise<Record<string, string>>;
@@ -25,6 +26,8 @@ export type FetchResult =
   | { kind: 'unchanged'; revision: string }
   /** A directory to package (ignore rules applied) as the artifact. */
   | { kind: 'dir'; revision: string; dir: string; ignore?: string | undefined; originRevision?: string; metadata?: Record<string, string>; /** false: take every file (the client already applied ignore rules). */ filter?: boolean }
+  /** Files extracted in memory (an OCI layer) to package as a 'dir' would be, ignore rules applied. */
+  | { kind: 'tree'; revision: string; tree: ArtifactTree; ignore?: string | undefined; originRevision?: string; metadata?: Record<string, string> }
   /** A ready tarball to store as is (OCI layer with operation copy). */
   | { kind: 'tarball'; revision: string; file: string; originRevision?: string; metadata?: Record<string, string> };
 

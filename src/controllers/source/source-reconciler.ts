@@ -1,10 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Artifact } from '../../api/meta.ts';
 import type { ArtifactStorage, StoredFile } from '../../artifact/storage.ts';
 import { sourceIgnoreFilter } from '../../artifact/ignore.ts';
+import { treeArchiveInput } from '../../artifact/tree-archive.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import { isNotFound } from '../../kube/errors.ts';
 import type { KubeObject } from '../../kube/types.ts';
@@ -22,6 +20,7 @@ import { finishReconcile } from '../shared/finish.ts';
 import { DelayedProgress } from '../shared/progress.ts';
 import { CONTINUE, runSteps, type Step } from '../shared/steps.ts';
 import { FIELD_MANAGER, SOURCE_CONDITIONS } from './conditions.ts';
+import { LazyTempDir } from './scratch-dir.ts';
 import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
 import type { ReconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
 import type { RegistryPool } from '../../sources/oci/index.ts';
@@ -92,9 +91,9 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
       markReconciling(obj, 'Progressing', `reconciling new object generation (${generation})`);
       progress = new DelayedProgress(() => patcher.patch(obj));
     }
-    const tmp = await mkdtemp(join(tmpdir(), `eddy-${kind.storageKind}-`));
+    const scratch = new LazyTempDir(`eddy-${kind.storageKind}-`);
     try {
-      const state: State<T> = { obj, ctx: this.fetchContext(obj, tmp, rctx.signal) };
+      const state: State<T> = { obj, ctx: this.fetchContext(obj, scratch, rctx.signal) };
       const outcome = await runSteps<State<T>>([this.storageStep, this.fetchStep, this.artifactStep], state, rctx.signal);
       await progress?.settle();
       return await finishReconcile({
@@ -102,7 +101,7 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
         intervalMs: parseDuration(obj.spec.interval), duration: { histogram: this.o.histogram, startedAt }, previousReady,
       });
     } finally {
-      await rm(tmp, { recursive: true, force: true });
+      await scratch.remove();
     }
   }
 
@@ -176,20 +175,24 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
     if (url !== undefined) (obj.status ??= {})['url'] = url;
   }
 
-  /** Packages a directory (ignore rules applied) or stores a ready tarball as is. */
+  /** Packages a directory or an in-memory tree (ignore rules applied) or stores a ready tarball as is. */
   private async store(obj: T, r: Exclude<FetchResult, { kind: 'unchanged' }>): Promise<StoredFile> {
     const { storage, kind } = this.o;
     const { namespace = '', name = '' } = obj.metadata;
     if (r.kind === 'tarball') return storage.store(kind.storageKind, namespace, name, createReadStream(r.file));
+    if (r.kind === 'tree') {
+      const { source, filter } = await treeArchiveInput(r.tree, r.ignore !== undefined ? { ignore: r.ignore } : {});
+      return storage.archive(kind.storageKind, namespace, name, source, { filter });
+    }
     const filter = r.filter === false ? undefined : await sourceIgnoreFilter(r.dir, r.ignore !== undefined ? { ignore: r.ignore } : {});
     return storage.archive(kind.storageKind, namespace, name, { dir: r.dir }, { filter });
   }
 
-  private fetchContext(obj: T, tmp: string, signal: AbortSignal): FetchContext {
+  private fetchContext(obj: T, scratch: LazyTempDir, signal: AbortSignal): FetchContext {
     const client = this.client();
     const ns = obj.metadata.namespace ?? '';
     return {
-      client, signal, tmpDir: tmp, current: undefined, inputsUnchanged: false, registries: this.o.registries,
+      client, signal, tmpDir: () => scratch.get(), current: undefined, inputsUnchanged: false, registries: this.o.registries,
       timeoutMs: parseDuration(obj.spec.timeout ?? '60s'),
       secret: async (name) => {
         try {

@@ -2,13 +2,12 @@
 // from the WWW-Authenticate challenge (cached per scope until it expires) or Basic; bounded
 // retries; every byte handed out as valid has been checked against its sha256 digest.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import { finished } from 'node:stream/promises';
 import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import type { RegistryCredentials } from './auth.ts';
 import { parseAuthChallenges } from './auth.ts';
+import { CheckedBlobBody } from './blob-body.ts';
 import type { AuthChallenge } from './auth.ts';
 import { OciError } from './errors.ts';
 import { discard, header, nextLink, readBody, statusError, transportError } from './http.ts';
@@ -70,6 +69,13 @@ export interface DownloadedBlob {
   digest: string;
   size: number;
   path: string;
+}
+
+export interface ReadBlob<T> {
+  digest: string;
+  size: number;
+  /** What the consumer made of the blob. */
+  value: T;
 }
 
 interface Req extends CallOptions {
@@ -194,16 +200,7 @@ export class Registry {
 
   /** A whole blob in memory, verified; for small blobs (configs, signature payloads). */
   async getBlob(repository: string, digest: string, opts: BlobOptions): Promise<Buffer> {
-    return withRetry(
-      async () => {
-        const chunks: Buffer[] = [];
-        await this.streamBlob(repository, digest, opts, (chunk) => void chunks.push(chunk));
-        return Buffer.concat(chunks);
-      },
-      this.retry,
-      this.sleep,
-      opts.signal,
-    );
+    return (await this.readBlob(repository, digest, opts, collect)).value;
   }
 
   /**
@@ -214,15 +211,14 @@ export class Registry {
     return withRetry(
       async () => {
         const partial = `${path}.${randomBytes(6).toString('hex')}.partial`;
-        const out = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
+        // A failed write is retried like a failed read, as any trouble moving the bytes.
+        const write = (chunks: AsyncIterable<Buffer>) =>
+          fs.writeFile(partial, chunks, { flag: 'wx', mode: 0o600 }).catch((err: unknown) => Promise.reject(transportError(err, this.blobWhat(repository, digest))));
         try {
-          const size = await this.streamBlob(repository, digest, opts, (chunk) => writeChunk(out, chunk));
-          out.end();
-          await finished(out);
+          const { size } = await this.readBlobOnce(repository, digest, opts, write);
           await fs.rename(partial, path);
           return { digest, size, path };
         } catch (err) {
-          out.destroy();
           await fs.rm(partial, { force: true });
           throw err;
         }
@@ -231,6 +227,15 @@ export class Registry {
       this.sleep,
       opts.signal,
     );
+  }
+
+  /**
+   * Streams a blob into `consume` as it arrives (no staging file); every attempt starts over. The
+   * value is returned only once the whole blob matched its size and digest, and when the consumer
+   * fails on a blob that is itself cut, too long or another one, the blob's error is thrown.
+   */
+  async readBlob<T>(repository: string, digest: string, opts: BlobOptions, consume: (chunks: AsyncIterable<Buffer>) => Promise<T>): Promise<ReadBlob<T>> {
+    return withRetry(() => this.readBlobOnce(repository, digest, opts, consume), this.retry, this.sleep, opts.signal);
   }
 
   private async tagPage(repository: string, path: string, opts: CallOptions): Promise<{ tags: string[]; next: string | undefined }> {
@@ -252,11 +257,23 @@ export class Registry {
     return { tags: (tags) ?? [], next: next ? next.pathname + next.search : undefined };
   }
 
-  /** One GET of a blob, hashing and counting as it goes; the caller's sink sees each chunk. */
-  private async streamBlob(repository: string, digest: string, opts: BlobOptions, sink: (chunk: Buffer) => void | Promise<void>): Promise<number> {
+  /** One GET of a blob into `consume`, checked as it streams (see CheckedBlobBody). */
+  private async readBlobOnce<T>(repository: string, digest: string, opts: BlobOptions, consume: (chunks: AsyncIterable<Buffer>) => Promise<T>): Promise<ReadBlob<T>> {
+    const body = await this.openBlob(repository, digest, opts);
+    let value: T;
+    try {
+      value = await consume(body.chunks());
+    } catch (err) {
+      throw (await body.failure()) ?? err;
+    }
+    await body.drain();
+    return { digest, size: body.size, value };
+  }
+
+  private async openBlob(repository: string, digest: string, opts: BlobOptions): Promise<CheckedBlobBody> {
     validateRepositoryPath(repository);
     validateDigest(digest);
-    const what = `GET blob ${digest} from ${this.host}/${repository}`;
+    const what = this.blobWhat(repository, digest);
     const res = await this.authorized({ ...opts, method: 'GET', path: `/v2/${repository}/blobs/${digest}`, repository, what, followRedirects: true });
     const declared = Number(header(res, 'content-length'));
     const limit = Math.min(opts.maxBytes, opts.expectedSize ?? Infinity);
@@ -265,26 +282,11 @@ export class Registry {
       if (declared > opts.maxBytes) throw new OciError('TooLarge', `${what}: ${declared} bytes is more than the limit of ${opts.maxBytes}`);
       throw new OciError('DigestMismatch', `${what}: ${declared} bytes, the descriptor says ${opts.expectedSize}`);
     }
-    const hash = createHash('sha256');
-    let size = 0;
-    try {
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > opts.maxBytes) throw new OciError('TooLarge', `${what}: more than the limit of ${opts.maxBytes} bytes`);
-        if (size > limit) throw new OciError('DigestMismatch', `${what}: longer than the descriptor's ${opts.expectedSize} bytes`);
-        hash.update(chunk);
-        await sink(chunk);
-      }
-    } catch (err) {
-      discard(res);
-      throw transportError(err, what);
-    }
-    const actual = `sha256:${hash.digest('hex')}`;
-    if (actual !== digest) throw new OciError('DigestMismatch', `${what}: content has digest ${actual}`);
-    if (opts.expectedSize !== undefined && size !== opts.expectedSize) {
-      throw new OciError('DigestMismatch', `${what}: ${size} bytes, the descriptor says ${opts.expectedSize}`);
-    }
-    return size;
+    return new CheckedBlobBody(res, what, digest, opts);
+  }
+
+  private blobWhat(repository: string, digest: string): string {
+    return `GET blob ${digest} from ${this.host}/${repository}`;
   }
 
   /** Sends with the cached authorization; on 401 answers the challenge once and resends. */
@@ -485,8 +487,8 @@ export function sha256(data: Buffer | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
-function writeChunk(out: NodeJS.WritableStream, chunk: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    out.write(chunk, (err) => (err ? reject(err) : resolve()));
-  });
+async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts);
 }

@@ -1,10 +1,11 @@
 // Pulls one layer of an OCI artifact the way Flux's OCIRepository does: resolve the ref, name
 // the revision from the manifest digest, verify the signature if asked, then fetch the manifest
 // by that digest (an index resolves to its linux/amd64 child), pick the layer (first, or first
-// of the selector's media type) and stream it, verified, to `dest`. Extracting or repackaging
-// the tar.gz is the artifact machinery's job.
+// of the selector's media type) and stream it, verified, to `dest` or to a consumer. Extracting
+// or repackaging the tar.gz is the artifact machinery's job.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { CallOptions, FetchedManifest, Registry } from './client.ts';
 import { OciError, isOciError } from './errors.ts';
 import { selectPlatformChild } from './manifest.ts';
@@ -45,17 +46,20 @@ export interface ResolveOptions extends CallOptions {
   fetchManifest?: boolean;
 }
 
-export interface PullOptions extends ResolveOptions {
+export interface LayerPullOptions extends ResolveOptions {
   /** The manifest `resolveRevision` already fetched, used when it is the one the digest names. */
   known?: FetchedManifest | undefined;
   layerSelector?: LayerSelector | undefined;
-  /** File path the verified layer blob is written to (its directory is created). */
-  dest: string;
   /** Largest layer accepted. */
   maxBytes: number;
   verify?: CosignVerify | undefined;
   /** Child picked from an index; default linux/amd64, as go-containerregistry (and so Flux). */
   platform?: Platform;
+}
+
+export interface PullOptions extends LayerPullOptions {
+  /** File path the verified layer blob is written to (its directory is created). */
+  dest: string;
 }
 
 export interface ResolvedRevision {
@@ -69,7 +73,8 @@ export interface ResolvedRevision {
   fetched?: FetchedManifest;
 }
 
-export interface PulledArtifact extends ResolvedRevision {
+/** What was pulled, wherever the layer's bytes went. */
+export interface PulledLayer extends ResolvedRevision {
   /** The image manifest the layer came from (an index's platform child). */
   manifest: ImageManifest;
   manifestDigest: string;
@@ -79,11 +84,19 @@ export interface PulledArtifact extends ResolvedRevision {
   source: string | undefined;
   originRevision: string | undefined;
   operation: LayerOperation;
-  layerPath: string;
   layerDigest: string;
   layerSize: number;
   layerMediaType: string;
   verification: CosignVerification | undefined;
+}
+
+export interface PulledArtifact extends PulledLayer {
+  layerPath: string;
+}
+
+export interface StreamedArtifact<T> extends PulledLayer {
+  /** What the consumer made of the verified layer. */
+  layer: T;
 }
 
 const MAX_INDEX_DEPTH = 3;
@@ -107,7 +120,42 @@ export async function resolveRevision(opts: ResolveOptions): Promise<ResolvedRev
   return { name, resolved, digest: manifest.digest, revision: formatRevision(resolved, manifest.digest), fetched: manifest };
 }
 
+/** Pulls the layer to `opts.dest`; with operation extract, a layer that is not gzip is refused (and no file is left). */
 export async function pullArtifact(opts: PullOptions): Promise<PulledArtifact> {
+  const located = await locateLayer(opts);
+  await fs.mkdir(path.dirname(opts.dest), { recursive: true });
+  const blob = await opts.registry.downloadBlob(located.repository, located.layer.digest, opts.dest, { ...located.call, maxBytes: opts.maxBytes, expectedSize: located.layer.size });
+  if (located.operation === 'extract') await assertGzipFile(blob.path, located.layer.digest);
+  return { ...describePull(located, blob.size), layerPath: blob.path };
+}
+
+/**
+ * Streams the layer into `consume` as it downloads (no file); download retries start it over.
+ * With operation extract, a layer that is not gzip is refused before `consume` sees a byte. The
+ * consumer's value is returned only once the layer matched its digest: it must not be used if
+ * this throws.
+ */
+export async function streamArtifact<T>(opts: LayerPullOptions, consume: (layer: Readable) => Promise<T>): Promise<StreamedArtifact<T>> {
+  const located = await locateLayer(opts);
+  const { digest } = located.layer;
+  const read = located.operation === 'extract' ? (chunks: AsyncIterable<Buffer>) => consumeGzip(chunks, digest, consume) : (chunks: AsyncIterable<Buffer>) => consume(Readable.from(chunks, { objectMode: false }));
+  const blob = await opts.registry.readBlob(located.repository, digest, { ...located.call, maxBytes: opts.maxBytes, expectedSize: located.layer.size }, read);
+  return { ...describePull(located, blob.size), layer: blob.value };
+}
+
+interface LocatedLayer {
+  rev: Omit<ResolvedRevision, 'fetched'>;
+  repository: string;
+  call: CallOptions;
+  manifest: ImageManifest;
+  manifestDigest: string;
+  layer: Descriptor;
+  operation: LayerOperation;
+  verification: CosignVerification | undefined;
+}
+
+/** Everything before the layer's bytes: revision, signature, image manifest (by digest), layer. */
+async function locateLayer(opts: LayerPullOptions): Promise<LocatedLayer> {
   const operation = opts.layerSelector?.operation ?? 'extract';
   if (operation !== 'extract' && operation !== 'copy') throw new OciError('InvalidReference', `unsupported layer operation: ${String(operation)}`);
   const call = opts.signal ? { signal: opts.signal } : {};
@@ -124,9 +172,11 @@ export async function pullArtifact(opts: PullOptions): Promise<PulledArtifact> {
   if (layer.size > opts.maxBytes) {
     throw new OciError('TooLarge', `layer ${layer.digest} is ${layer.size} bytes, more than the limit of ${opts.maxBytes}`);
   }
-  await fs.mkdir(path.dirname(opts.dest), { recursive: true });
-  const blob = await opts.registry.downloadBlob(repository, layer.digest, opts.dest, { ...call, maxBytes: opts.maxBytes, expectedSize: layer.size });
-  if (operation === 'extract') await assertGzip(blob.path, layer.digest);
+  return { rev, repository, call, manifest, manifestDigest, layer, operation, verification };
+}
+
+function describePull(located: LocatedLayer, size: number): PulledLayer {
+  const { rev, manifest, manifestDigest, layer, operation, verification } = located;
   return {
     ...rev,
     manifest,
@@ -135,9 +185,8 @@ export async function pullArtifact(opts: PullOptions): Promise<PulledArtifact> {
     source: manifest.annotations[SOURCE_ANNOTATION],
     originRevision: manifest.annotations[REVISION_ANNOTATION],
     operation,
-    layerPath: blob.path,
     layerDigest: layer.digest,
-    layerSize: blob.size,
+    layerSize: size,
     layerMediaType: layer.mediaType,
     verification,
   };
@@ -172,7 +221,7 @@ async function imageManifest(
 }
 
 /** Flux extracts the layer as tar+gzip; fail early, and leave no file, when it is not gzip. */
-async function assertGzip(file: string, digest: string): Promise<void> {
+async function assertGzipFile(file: string, digest: string): Promise<void> {
   const handle = await fs.open(file, 'r');
   const magic = Buffer.alloc(2);
   try {
@@ -180,11 +229,41 @@ async function assertGzip(file: string, digest: string): Promise<void> {
   } finally {
     await handle.close();
   }
-  if (magic[0] !== 0x1f || magic[1] !== 0x8b) {
+  if (!isGzip(magic)) {
     await fs.rm(file, { force: true });
-    throw new OciError('InvalidLayer', `layer ${digest} is not gzip-compressed; use layerSelector.operation 'copy' to keep it as is`);
+    throw notGzip(digest);
   }
 }
+
+/**
+ * The same check on the stream's first two bytes. A layer that is not gzip is still read to its
+ * end first, so that a blob that is not the one named fails as such (as a download to a file).
+ */
+async function consumeGzip<T>(chunks: AsyncIterable<Buffer>, digest: string, consume: (layer: Readable) => Promise<T>): Promise<T> {
+  const source = chunks[Symbol.asyncIterator]();
+  let head: Buffer = Buffer.alloc(0);
+  while (head.length < 2) {
+    const next = await source.next();
+    if (next.done === true) break;
+    head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
+  }
+  if (!isGzip(head)) {
+    while ((await source.next()).done !== true);
+    throw notGzip(digest);
+  }
+  const rest = { [Symbol.asyncIterator]: () => source };
+  return consume(Readable.from(prepend(head, rest), { objectMode: false }));
+}
+
+async function* prepend(head: Buffer, rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield head;
+  yield* rest;
+}
+
+const isGzip = (magic: Buffer): boolean => magic.length >= 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+
+const notGzip = (digest: string): OciError =>
+  new OciError('InvalidLayer', `layer ${digest} is not gzip-compressed; use layerSelector.operation 'copy' to keep it as is`);
 
 function assertSameHost(registry: Registry, name: RepositoryName): void {
   if (registry.host !== name.host) {

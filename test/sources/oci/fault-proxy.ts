@@ -11,6 +11,8 @@ export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'flipByte' }
   | { kind: 'cut' }
+  /** Headers and the first half of the body, then the connection is cut. */
+  | { kind: 'cutBody' }
   /**
    * Serve tags/list pages per `n` and `last` with a Link header, as distribution v3 and most
    * hosted registries do: Debian's docker-registry 2.8 ignores `n` and returns every tag.
@@ -57,7 +59,7 @@ export async function startFaultProxy(targetHost: string, gateway?: TokenGateway
       paginate(req, res);
       return;
     }
-    forward(req, res, targetHost, fault?.kind === 'flipByte');
+    forward(req, res, targetHost, tamperOf(fault));
   });
   selfHost = `127.0.0.1:${server.port}`;
 
@@ -110,13 +112,17 @@ export async function startFaultProxy(targetHost: string, gateway?: TokenGateway
   };
 }
 
-/** Passes the request to the registry, optionally flipping one byte in the middle of the answer. */
-function forward(req: IncomingMessage, res: http.ServerResponse, targetHost: string, flip: boolean): void {
+function tamperOf(fault: Fault | undefined): 'flipByte' | 'cutBody' | undefined {
+  return fault?.kind === 'flipByte' || fault?.kind === 'cutBody' ? fault.kind : undefined;
+}
+
+/** Passes the request to the registry, optionally flipping one byte in the middle of the answer or cutting it there. */
+function forward(req: IncomingMessage, res: http.ServerResponse, targetHost: string, tamper: 'flipByte' | 'cutBody' | undefined): void {
   const [targetName, targetPort] = targetHost.split(':');
   const headers = { ...req.headers, host: targetHost };
   delete headers.authorization; // the registry behind is open
   const upstream = http.request({ host: targetName, port: Number(targetPort), method: req.method, path: req.url, headers }, (up) => {
-    if (!flip) {
+    if (tamper === undefined) {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
       return;
@@ -125,8 +131,12 @@ function forward(req: IncomingMessage, res: http.ServerResponse, targetHost: str
     up.on('data', (c: Buffer) => chunks.push(c));
     up.on('end', () => {
       const body = Buffer.concat(chunks);
-      if (body.length > 0) body[Math.floor(body.length / 2)]! ^= 0xff;
       res.writeHead(up.statusCode ?? 502, up.headers);
+      if (tamper === 'cutBody') {
+        res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+        return;
+      }
+      if (body.length > 0) body[Math.floor(body.length / 2)]! ^= 0xff;
       res.end(body);
     });
   });

@@ -5,7 +5,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { Registry, isOciError, pullArtifact, resolveRevision, verifyCosign } from '../../../src/sources/oci/index.ts';
+import { extractTarGzToTree } from '../../../src/artifact/tree.ts';
+import { Registry, isOciError, pullArtifact, resolveRevision, streamArtifact, verifyCosign } from '../../../src/sources/oci/index.ts';
 import type { OciErrorReason } from '../../../src/sources/oci/index.ts';
 import { startOciRegistry } from '../../servers/oci-registry.ts';
 import type { OciRegistry } from '../../servers/oci-registry.ts';
@@ -101,6 +102,30 @@ void describe('pullArtifact', () => {
     await rejectsWith(pullArtifact({ registry: client, url, layerSelector: { mediaType: 'application/vnd.missing' }, dest: dest('m'), maxBytes: 1 << 20 }), 'LayerNotFound');
     const flux = await pullArtifact({ registry: client, url, layerSelector: { mediaType: FLUX_LAYER_MEDIA_TYPE }, dest: dest('flux'), maxBytes: 1 << 20 });
     assert.equal(flux.layerMediaType, FLUX_LAYER_MEDIA_TYPE);
+  });
+
+  void test('streamArtifact: the layer goes to a consumer as it downloads; extract refuses a non-gzip layer before the consumer sees it', async () => {
+    const { tree } = (await streamArtifact({ registry: client, url, ref: { tag: '6.0.0' }, maxBytes: 1 << 20 }, (layer) => extractTarGzToTree(layer, { maxUntarBytes: 1 << 20, maxFiles: 10 }))).layer;
+    assert.equal(tree.readFile('deploy/cm.yaml').toString(), 'version: 6.0.0\n');
+    const raw = Buffer.from('{"not": "gzip"}');
+    const p = await pushArtifact({ ...access(), repository: 'charts/raw-stream', tag: '1.0.0', layer: raw, layerMediaType: 'application/vnd.example.raw', configMediaType: 'application/vnd.example.config+json' });
+    const rawUrl = `oci://${registry.host}/charts/raw-stream`;
+    const collect = async (layer: AsyncIterable<Buffer>) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of layer) chunks.push(chunk);
+      return Buffer.concat(chunks);
+    };
+    const copy = await streamArtifact({ registry: client, url: rawUrl, ref: { tag: '1.0.0' }, layerSelector: { operation: 'copy' }, maxBytes: 1 << 20 }, collect);
+    assert.deepEqual([copy.operation, copy.layerDigest, copy.layerSize], ['copy', p.layerDigest, raw.length]);
+    assert.deepEqual(copy.layer, raw);
+    let consumed = false;
+    const refused = streamArtifact({ registry: client, url: rawUrl, ref: { tag: '1.0.0' }, maxBytes: 1 << 20 }, () => Promise.resolve((consumed = true)));
+    await assert.rejects(refused, (err: unknown) => {
+      assert.ok(isOciError(err, 'InvalidLayer'), String(err));
+      assert.equal(err.message, `layer ${p.layerDigest} is not gzip-compressed; use layerSelector.operation 'copy' to keep it as is`);
+      return true;
+    });
+    assert.equal(consumed, false);
   });
 
   void test('an index resolves to its linux/amd64 child; the revision names the index', async () => {

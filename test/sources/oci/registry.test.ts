@@ -153,6 +153,54 @@ void describe('OCI registry client: plain HTTP', () => {
     }
   });
 
+  void test('readBlob: a consumer sees the blob as it streams; a cut body is retried from the start', async () => {
+    const { sleep, delays } = recordingSleep();
+    const c = client({ sleep, retry: { attempts: 3 } });
+    let cuts = 0;
+    proxy.setRule((req) => (req.url?.includes(`/blobs/${app.layerDigest}`) && cuts++ === 0 ? { kind: 'cutBody' } : undefined));
+    let attempts = 0;
+    try {
+      const read = await c.readBlob('team/app', app.layerDigest, { maxBytes: 1 << 20 }, async (chunks) => {
+        attempts++;
+        let n = 0;
+        for await (const chunk of chunks) n += chunk.length;
+        return n;
+      });
+      assert.equal(cuts, 2, 'the second GET went through');
+      assert.equal(attempts, 2);
+      assert.equal(delays.length, 1);
+      assert.equal(read.value, read.size);
+      assert.equal(read.digest, app.layerDigest);
+    } finally {
+      proxy.setRule(undefined);
+    }
+  });
+
+  void test('readBlob: the blob\'s own failure wins over the consumer\'s; a sound blob keeps the consumer\'s error', async () => {
+    const c = client({ retry: { attempts: 1 } });
+    const stopAtFirst = async (chunks: AsyncIterable<Buffer>) => {
+      for await (const chunk of chunks) throw new Error(`consumer gave up after ${chunk.length} bytes`);
+      return 0;
+    };
+    await assert.rejects(c.readBlob('team/app', app.layerDigest, { maxBytes: 1 << 20 }, stopAtFirst), /consumer gave up/);
+    // A consumer that reads only a part still gets no value from a blob that is not the one named.
+    const firstOnly = async (chunks: AsyncIterable<Buffer>) => {
+      for await (const chunk of chunks) return chunk.length;
+      return 0;
+    };
+    proxy.setRule((req) => (req.url?.includes('/blobs/') ? { kind: 'flipByte' } : undefined));
+    try {
+      await rejectsWith(c.readBlob('team/app', app.layerDigest, { maxBytes: 1 << 20 }, stopAtFirst), 'DigestMismatch');
+      await rejectsWith(c.readBlob('team/app', app.layerDigest, { maxBytes: 1 << 20 }, firstOnly), 'DigestMismatch');
+      proxy.setRule((req) => (req.url?.includes('/blobs/') ? { kind: 'cutBody' } : undefined));
+      await rejectsWith(c.readBlob('team/app', app.layerDigest, { maxBytes: 1 << 20 }, stopAtFirst), 'Network');
+    } finally {
+      proxy.setRule(undefined);
+    }
+    await rejectsWith(c.readBlob('team/app', app.layerDigest, { maxBytes: 1 << 20, expectedSize: 10 }, firstOnly), 'DigestMismatch');
+    await rejectsWith(c.readBlob('team/app', app.layerDigest, { maxBytes: 10 }, firstOnly), 'TooLarge');
+  });
+
   void test('without insecure, a plain-HTTP registry is a TLS error', async () => {
     await rejectsWith(client({ insecure: false, retry: { attempts: 1 } }).listTags('team/app'), 'TLS');
   });
