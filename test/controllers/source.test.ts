@@ -1,6 +1,7 @@
 // The source controller on the real control plane against real servers: GitRepository over
 // smart HTTP with basic auth, OCIRepository from the Debian registry, Bucket from the S3 server.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,6 +204,18 @@ describe('source controller', () => {
     assert.ok(ignored);
     const { tree } = await fetchArtifactTree({ url: ignored.url, digest: ignored.digest });
     assert.deepEqual(tree.entries().map((e) => e.path), ['.sourceignore', 'deploy', 'deploy/.sourceignore', 'deploy/app.yaml', 'logo.png']);
+
+    // Layers over 1 MiB take one of two slots until stored: three of them all become Ready (a
+    // slot not given back would leave the third waiting).
+    const big = ['big-a', 'big-b', 'big-c'];
+    for (const name of big) {
+      await pushArtifact({ registryUrl: registry.url, repository: `manifests/${name}`, tag: 'v1', files: { 'data.txt': randomBytes(1_200_000).toString('hex') } });
+      await env.client.create({
+        apiVersion: V1, kind: 'OCIRepository', metadata: { name, namespace: env.ns },
+        spec: { url: `oci://${registry.host}/manifests/${name}`, interval: '10m', insecure: true, ref: { tag: 'v1' } },
+      });
+    }
+    for (const name of big) await readyWith('OCIRepository', name, (o) => cond(o, 'Ready')?.status === 'True', 'Ready');
 
     // layerSelector copy stores the layer blob as it is.
     const raw = Buffer.from('{"chart": "not gzip"}');

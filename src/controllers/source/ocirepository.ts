@@ -10,6 +10,8 @@ import { FetchError, type FetchContext, type FetchResult, type SourceKind } from
 
 const MAX_LAYER_BYTES = 512 * 1024 * 1024;
 const MAX_UNTAR_BYTES = 1024 * 1024 * 1024;
+/** Layers up to this size (compressed) are extracted in memory without taking a large-artifact slot. */
+const SMALL_LAYER_BYTES = 1024 * 1024;
 const REVISION_ANNOTATION = 'org.opencontainers.image.revision';
 
 /**
@@ -98,9 +100,17 @@ async function fetchOci(obj: OCIRepository, ctx: FetchContext): Promise<FetchRes
       const pulled = await pullArtifact({ ...pull, dest: join(await ctx.tmpDir(), 'layer.tgz') }).catch((err: unknown) => Promise.reject(ociFetchError(err, 'pull')));
       return { kind: 'tarball', file: pulled.layerPath, ...pulledCommon(pulled, resolved.revision) };
     }
-    // Extracted in memory as it downloads: no temp dir, no file per entry.
-    const pulled = await streamArtifact(pull, (layer) => extractTarGzToTree(layer, { maxUntarBytes: MAX_UNTAR_BYTES, maxFiles: 100_000 })).catch((err: unknown) => Promise.reject(layerFetchError(err)));
-    return { kind: 'tree', tree: pulled.layer.tree, ignore: spec.ignore, ...pulledCommon(pulled, resolved.revision) };
+    // Extracted in memory as it downloads: no temp dir, no file per entry. A large layer first
+    // takes a slot (once, whatever the retries), held until its tree is stored.
+    let release: (() => void) | undefined;
+    const pulled = await streamArtifact(pull, async (layer, descriptor) => {
+      if (descriptor.size > SMALL_LAYER_BYTES) release ??= await ctx.largeArtifacts.acquire(ctx.signal);
+      return extractTarGzToTree(layer, { maxUntarBytes: MAX_UNTAR_BYTES, maxFiles: 100_000 });
+    }).catch((err: unknown) => {
+      release?.();
+      return Promise.reject(layerFetchError(err));
+    });
+    return { kind: 'tree', tree: pulled.layer.tree, ignore: spec.ignore, ...pulledCommon(pulled, resolved.revision), ...(release ? { release } : {}) };
   } finally {
     lease.release();
   }

@@ -2,6 +2,7 @@ import type { KubeClient } from '../../kube/client.ts';
 import type { KubeObject, TypeRef } from '../../kube/types.ts';
 import type { Artifact } from '../../api/meta.ts';
 import type { ArtifactTree } from '../../artifact/tree.ts';
+import type { Semaphore } from '../../runtime/semaphore.ts';
 import type { RegistryPool } from '../../sources/oci/index.ts';
 
 /** What a source kind's fetch step may read: secrets of the object's namespace, a scratch dir. */
@@ -19,6 +20,8 @@ export interface FetchContext {
   inputsUnchanged: boolean;
   /** OCI registry clients kept across reconciles (connections, origin, tokens). */
   registries: RegistryPool;
+  /** Slots for layers too large to hold in memory freely (one per layer, until it is stored). */
+  largeArtifacts: Semaphore;
 }
 
 export type FetchResult =
@@ -27,7 +30,7 @@ export type FetchResult =
   /** A directory to package (ignore rules applied) as the artifact. */
   | { kind: 'dir'; revision: string; dir: string; ignore?: string | undefined; originRevision?: string; metadata?: Record<string, string>; /** false: take every file (the client already applied ignore rules). */ filter?: boolean }
   /** Files extracted in memory (an OCI layer) to package as a 'dir' would be, ignore rules applied. */
-  | { kind: 'tree'; revision: string; tree: ArtifactTree; ignore?: string | undefined; originRevision?: string; metadata?: Record<string, string> }
+  | { kind: 'tree'; revision: string; tree: ArtifactTree; ignore?: string | undefined; originRevision?: string; metadata?: Record<string, string>; /** Frees a large-artifact slot once the tree is stored. */ release?: () => void }
   /** A ready tarball to store as is (OCI layer with operation copy). */
   | { kind: 'tarball'; revision: string; file: string; originRevision?: string; metadata?: Record<string, string> };
 

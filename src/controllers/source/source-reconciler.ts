@@ -20,6 +20,7 @@ import { finishReconcile } from '../shared/finish.ts';
 import { DelayedProgress } from '../shared/progress.ts';
 import { CONTINUE, runSteps, type Step } from '../shared/steps.ts';
 import { FIELD_MANAGER, SOURCE_CONDITIONS } from './conditions.ts';
+import { Semaphore } from '../../runtime/semaphore.ts';
 import { LazyTempDir } from './scratch-dir.ts';
 import { FetchError, type FetchContext, type FetchResult, type SourceKind } from './source-kind.ts';
 import type { ReconcileDurationHistogram } from '../../runtime/observe/metrics.ts';
@@ -59,6 +60,8 @@ const SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
  */
 export class SourceReconciler<T extends SourceObject> implements Reconciler {
   private readonly o: SourceReconcilerOptions<T>;
+  /** Large artifacts held in memory at once (OCI layers extracted in memory). */
+  private readonly largeArtifacts = new Semaphore(2);
 
   constructor(opts: SourceReconcilerOptions<T>) {
     this.o = opts;
@@ -92,8 +95,8 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
       progress = new DelayedProgress(() => patcher.patch(obj));
     }
     const scratch = new LazyTempDir(`eddy-${kind.storageKind}-`);
+    const state: State<T> = { obj, ctx: this.fetchContext(obj, scratch, rctx.signal) };
     try {
-      const state: State<T> = { obj, ctx: this.fetchContext(obj, scratch, rctx.signal) };
       const outcome = await runSteps<State<T>>([this.storageStep, this.fetchStep, this.artifactStep], state, rctx.signal);
       await progress?.settle();
       return await finishReconcile({
@@ -101,6 +104,7 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
         intervalMs: parseDuration(obj.spec.interval), duration: { histogram: this.o.histogram, startedAt }, previousReady,
       });
     } finally {
+      releaseTree(state.result);
       await scratch.remove();
     }
   }
@@ -192,7 +196,7 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
     const client = this.client();
     const ns = obj.metadata.namespace ?? '';
     return {
-      client, signal, tmpDir: () => scratch.get(), current: undefined, inputsUnchanged: false, registries: this.o.registries,
+      client, signal, tmpDir: () => scratch.get(), current: undefined, inputsUnchanged: false, registries: this.o.registries, largeArtifacts: this.largeArtifacts,
       timeoutMs: parseDuration(obj.spec.timeout ?? '60s'),
       secret: async (name) => {
         try {
@@ -230,4 +234,9 @@ export class SourceReconciler<T extends SourceObject> implements Reconciler {
 
 function sameInputs(status: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
   return Object.entries(wanted).every(([k, v]) => JSON.stringify(status[k] ?? null) === JSON.stringify(v ?? null));
+}
+
+/** Frees the large-artifact slot an in-memory tree held, once it is stored (or the reconcile failed). */
+function releaseTree(result: FetchResult | undefined): void {
+  if (result?.kind === 'tree') result.release?.();
 }

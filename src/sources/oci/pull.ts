@@ -135,10 +135,12 @@ export async function pullArtifact(opts: PullOptions): Promise<PulledArtifact> {
  * consumer's value is returned only once the layer matched its digest: it must not be used if
  * this throws.
  */
-export async function streamArtifact<T>(opts: LayerPullOptions, consume: (layer: Readable) => Promise<T>): Promise<StreamedArtifact<T>> {
+/** `consume` gets the layer's bytes and its descriptor (size and media type, from the verified manifest). */
+export async function streamArtifact<T>(opts: LayerPullOptions, consume: (layer: Readable, descriptor: Descriptor) => Promise<T>): Promise<StreamedArtifact<T>> {
   const located = await locateLayer(opts);
   const { digest } = located.layer;
-  const read = located.operation === 'extract' ? (chunks: AsyncIterable<Buffer>) => consumeGzip(chunks, digest, consume) : (chunks: AsyncIterable<Buffer>) => consume(Readable.from(chunks, { objectMode: false }));
+  const take = (layer: Readable) => consume(layer, located.layer);
+  const read = located.operation === 'extract' ? (chunks: AsyncIterable<Buffer>) => consumeGzip(chunks, digest, take) : (chunks: AsyncIterable<Buffer>) => take(Readable.from(chunks, { objectMode: false }));
   const blob = await opts.registry.readBlob(located.repository, digest, { ...located.call, maxBytes: opts.maxBytes, expectedSize: located.layer.size }, read);
   return { ...describePull(located, blob.size), layer: blob.value };
 }
