@@ -76,7 +76,29 @@ export async function fetchArtifactTree(options: FetchOptions): Promise<FetchArt
   return { ...value, digest, size, attempts };
 }
 
-const limitsOf = (options: FetchOptions): ExtractLimits => ({ maxUntarBytes: options.maxUntarBytes ?? 100 * MiB, maxFiles: options.maxFiles ?? 100_000 });
+/**
+ * An artifact of this process's own storage read from its file instead of over HTTP (the
+ * kustomize controller running beside the source controller): the same limits, digest check and
+ * in-memory extraction, without a request to serve and to make. A missing file is NotFound.
+ */
+export async function readArtifactTree(options: Omit<FetchOptions, 'url' | 'retries' | 'backoff' | 'dispatcher' | 'timeoutMs'> & { file: string; url: string }): Promise<FetchArtifactResult & { tree: ArtifactTree }> {
+  const expected = parseDigest(options.digest);
+  const where = redactUrl(options.url);
+  const file = await fs.open(options.file, 'r').catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ArtifactError('NotFound', `artifact not found at ${where}`);
+    throw new ArtifactError('Network', `reading ${where}: ${(err as Error).message}`, { cause: err });
+  });
+  const meter = new Meter(expected.algorithm, options.maxDownloadBytes ?? 100 * MiB, where);
+  // The stream closes the file when it ends or is destroyed.
+  const input = file.createReadStream({ ...(options.signal ? { signal: options.signal } : {}) });
+  input.once('error', (err) => meter.destroy(err));
+  const value = await extractTarGzToTree(input.pipe(meter), limitsOf(options));
+  const digest = meter.digest();
+  if (digest !== `${expected.algorithm}:${expected.hex}`) throw new ArtifactError('DigestMismatch', `artifact from ${where} has digest ${digest}, expected ${options.digest}`);
+  return { ...value, digest, size: meter.size, attempts: 1 };
+}
+
+const limitsOf = (options: Pick<FetchOptions, 'maxUntarBytes' | 'maxFiles'>): ExtractLimits => ({ maxUntarBytes: options.maxUntarBytes ?? 100 * MiB, maxFiles: options.maxFiles ?? 100_000 });
 
 interface Downloaded<T> {
   digest: string;
@@ -146,19 +168,7 @@ async function download<T>(options: FetchOptions, algorithm: Algorithm, signal: 
     await res.body.dump().catch(() => undefined);
     throw new ArtifactError('TooLarge', `artifact at ${where} is ${declared} bytes, over the limit of ${limit}`);
   }
-  const hash = newHash(algorithm);
-  let size = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, done: TransformCallback) {
-      size += chunk.length;
-      if (size > limit) {
-        done(new ArtifactError('TooLarge', `artifact at ${where} is over the download limit of ${limit} bytes`));
-        return;
-      }
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
+  const meter = new Meter(algorithm, limit, where);
   // A body that fails midway is the network's fault (retried), whatever the consumer makes of the cut.
   let bodyFailed: unknown;
   res.body.once('error', (err: unknown) => {
@@ -176,7 +186,35 @@ async function download<T>(options: FetchOptions, algorithm: Algorithm, signal: 
     throw networkError(`downloading ${where} failed`, err, options.signal);
   }
   if (bodyFailed !== undefined) throw networkError(`downloading ${where} failed`, bodyFailed, options.signal);
-  return { digest: `${algorithm}:${hash.digest('hex')}`, size, value };
+  return { digest: meter.digest(), size: meter.size, value };
+}
+
+/** Passes bytes through, hashing and counting them; past `limit` it fails with TooLarge. */
+class Meter extends Transform {
+  readonly #hash;
+  readonly #algorithm: Algorithm;
+  size = 0;
+
+  constructor(algorithm: Algorithm, limit: number, where: string) {
+    const hash = newHash(algorithm);
+    super({
+      transform: (chunk: Buffer, _enc, done: TransformCallback) => {
+        this.size += chunk.length;
+        if (this.size > limit) {
+          done(new ArtifactError('TooLarge', `artifact at ${where} is over the download limit of ${limit} bytes`));
+          return;
+        }
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    this.#hash = hash;
+    this.#algorithm = algorithm;
+  }
+
+  digest(): string {
+    return `${this.#algorithm}:${this.#hash.digest('hex')}`;
+  }
 }
 
 /** Network trouble is retried unless the caller itself aborted. */

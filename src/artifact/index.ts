@@ -32,6 +32,6 @@ export {
 export { ArtifactStorage, type Artifact, type ArtifactStorageOptions, type StoredFile, type StoreOptions } from './storage.ts';
 export { ArtifactServer, type ArtifactServerOptions } from './server.ts';
 export { extractTarGz, type ExtractLimits, type ExtractResult } from './extract.ts';
-export { fetchArtifact, fetchArtifactTree, type FetchArtifactOptions, type FetchArtifactResult, type FetchOptions } from './fetch.ts';
+export { fetchArtifact, fetchArtifactTree, readArtifactTree, type FetchArtifactOptions, type FetchArtifactResult, type FetchOptions } from './fetch.ts';
 export { ArtifactTree, extractTarGzToTree, type TreeNode } from './tree.ts';
 export { archivableEntries, treeArchiveInput, type TreeArchiveInput } from './tree-archive.ts';

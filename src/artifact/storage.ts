@@ -81,6 +81,19 @@ export class ArtifactStorage {
     return `${k}/${namespace}/${name}`;
   }
 
+  /**
+   * The file behind one of this storage's artifact URLs (`<baseUrl>/<kind>/<ns>/<name>/<file>`),
+   * for a consumer in the same process; undefined for any other URL.
+   */
+  fileForUrl(url: string): string | undefined {
+    if (!url.startsWith(`${this.baseUrl}/`)) return undefined;
+    try {
+      return this.localPath(url.slice(this.baseUrl.length + 1));
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Absolute path of an artifact (or of its relative `path`), refused if it is not `<kind>/<ns>/<name>/<file>`. */
   localPath(artifact: Pick<Artifact, 'path'> | string): string {
     const rel = typeof artifact === 'string' ? artifact : artifact.path;

@@ -175,6 +175,7 @@ async function runManager(ctx: CliContext, env: NodeJS.ProcessEnv, flags: RunFla
       retentionTtlMs: parseDuration(flags.artifactRetentionTtl),
     },
     log: (fields, msg) => log.info(fields, msg),
+    shared: {},
     ...kustomizeSettings(ctx, flags),
   };
   for (const c of chosen) await c.setup(manager, { ...settings, concurrent: concurrency.of(c.name) });

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { closeOnStop, type Manager } from '../runtime/manager/manager.ts';
 import { EnginePool, ensureEngineBinary } from '../engines/index.ts';
+import type { LocalArtifacts } from './kustomize/fetch.ts';
 import { setupKustomizeController } from './kustomize/setup.ts';
 import { setupSourceController } from './source/setup.ts';
 
@@ -24,6 +25,13 @@ export interface ComponentSettings {
   defaultServiceAccount?: string | undefined;
   /** Engine processes for rendering, and each one's memory cap. */
   engines: { size: number; memoryLimitBytes: number; binary?: string | undefined };
+  /** What one component offers the others in this process (filled in as they are set up). */
+  shared: SharedByComponents;
+}
+
+export interface SharedByComponents {
+  /** The source controller's storage: a kustomize controller beside it reads artifacts from disk. */
+  artifacts?: LocalArtifacts;
 }
 
 /** A controller set that `eddy run --components` can enable (Flux's source, kustomize, helm, …). */
@@ -37,13 +45,14 @@ export const components: readonly Component[] = [
   {
     name: 'source-controller',
     setup: async (manager, s) => {
-      const { serverAddress } = await setupSourceController(manager, {
+      const { serverAddress, storage } = await setupSourceController(manager, {
         storagePath: s.storage.path, storageAddr: s.storage.addr, ...(s.storage.advAddr ? { storageAdvAddr: s.storage.advAddr } : {}),
         retentionRecords: s.storage.retentionRecords, retentionTtlMs: s.storage.retentionTtlMs,
         concurrent: s.concurrent, registry: s.registry,
         ...(s.watchAllNamespaces ? {} : { namespace: s.namespace }),
         ...(s.watchLabelSelector ? { labelSelector: s.watchLabelSelector } : {}),
       });
+      s.shared.artifacts = storage;
       s.log({ storage: s.storage.path, address: serverAddress }, 'artifact server listening');
     },
   },
@@ -57,6 +66,7 @@ export const components: readonly Component[] = [
         engine, concurrent: s.concurrent, registry: s.registry,
         requeueDependencyMs: s.requeueDependencyMs, noCrossNamespaceRefs: s.noCrossNamespaceRefs, noRemoteBases: s.noRemoteBases,
         defaultServiceAccount: s.defaultServiceAccount, allowKubeconfigExec: s.allowKubeconfigExec,
+        localArtifacts: () => s.shared.artifacts,
         ...(s.watchAllNamespaces ? {} : { namespace: s.namespace }),
         ...(s.watchLabelSelector ? { labelSelector: s.watchLabelSelector } : {}),
       });

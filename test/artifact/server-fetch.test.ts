@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ArtifactServer, ArtifactStorage, fetchArtifact, fetchArtifactTree, type Artifact } from '../../src/artifact/index.ts';
+import { ArtifactServer, ArtifactStorage, fetchArtifact, fetchArtifactTree, readArtifactTree, type Artifact } from '../../src/artifact/index.ts';
 import { createTarGz } from '../tools/tar.ts';
 import { makeTempDir, type TempDir } from '../tools/tmp.ts';
 
@@ -119,6 +119,18 @@ describe('artifact server and fetcher', () => {
     assert.equal(result.size, artifact.size);
     assert.equal(result.attempts, 1);
     for (const [rel, content] of Object.entries(files)) assert.equal(await fs.readFile(path.join(dest, rel), 'utf8'), content);
+
+    // In the same process as the storage: the file behind the URL, read with the same checks.
+    const file = storage.fileForUrl(artifact.url);
+    assert.equal(file, storage.localPath(artifact));
+    assert.equal(storage.fileForUrl(artifact.url.replace('127.0.0.1', 'example.com')), undefined);
+    assert.equal(storage.fileForUrl(`${storage.baseUrl}/gitrepository/default/../../etc/passwd`), undefined);
+    const local = await readArtifactTree({ file: file ?? '', url: artifact.url, digest: artifact.digest });
+    assert.equal(local.digest, artifact.digest);
+    for (const [rel, content] of Object.entries(files)) assert.equal(local.tree.readFile(rel).toString(), content);
+    await assert.rejects(readArtifactTree({ file: file ?? '', url: artifact.url, digest: `sha256:${'0'.repeat(64)}` }), { reason: 'DigestMismatch' });
+    await assert.rejects(readArtifactTree({ file: path.join(tmp.path, 'gone.tar.gz'), url: artifact.url, digest: artifact.digest }), { reason: 'NotFound' });
+    await assert.rejects(readArtifactTree({ file: file ?? '', url: artifact.url, digest: artifact.digest, maxDownloadBytes: 10 }), { reason: 'TooLarge' });
 
     const inMemory = await fetchArtifactTree({ url: artifact.url, digest: artifact.digest, retries: 0 });
     assert.equal(inMemory.digest, artifact.digest);

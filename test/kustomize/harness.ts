@@ -40,6 +40,8 @@ export interface ControllerOptions {
   defaultServiceAccount?: string;
   requeueDependencyMs?: number;
   firstArtifactGraceMs?: number;
+  /** Download artifacts from the artifact server, as a kustomize controller in another process would (default: read the storage in process). */
+  artifactsOverHttp?: boolean;
 }
 
 export interface Flux {
@@ -78,12 +80,13 @@ export async function startFlux(prefix: string, opts: ControllerOptions = {}): P
   const level = process.env['EDDY_TEST_LOG'];
   const log = level === 'debug' || level === 'info' ? createLogger({ level, encoding: 'console', destination: pino.destination(2) }) : undefined;
   const manager = new Manager({ client, registry, controllerDefaults: { minRetryDelayMs: 200, maxRetryDelayMs: 2_000 }, ...(log ? { log } : {}) });
-  await setupSourceController(manager, { storagePath: storageDir, storageAddr: '127.0.0.1:0', retentionRecords: 2, retentionTtlMs: 0, concurrent: 2, registry, namespace: ns.name });
+  const sources = await setupSourceController(manager, { storagePath: storageDir, storageAddr: '127.0.0.1:0', retentionRecords: 2, retentionTtlMs: 0, concurrent: 2, registry, namespace: ns.name });
   setupKustomizeController(manager, {
     engine, concurrent: 4, registry, namespace: ns.name, allowKubeconfigExec: false,
     requeueDependencyMs: opts.requeueDependencyMs ?? 1_000, noCrossNamespaceRefs: opts.noCrossNamespaceRefs ?? false, noRemoteBases: true,
     defaultServiceAccount: opts.defaultServiceAccount,
     ...(opts.firstArtifactGraceMs !== undefined ? { firstArtifactGraceMs: opts.firstArtifactGraceMs } : {}),
+    ...(opts.artifactsOverHttp ? {} : { localArtifacts: () => sources.storage }),
   });
   const stopper = new AbortController();
   const running = manager.start(stopper.signal);

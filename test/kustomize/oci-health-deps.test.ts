@@ -14,7 +14,7 @@ describe('kustomize controller: OCI sources, CRDs, dependencies, health', () => 
   let f: Flux;
   let registry: OciRegistry;
   before(async () => {
-    f = await startFlux('ks-oci');
+    f = await startFlux('ks-oci', { artifactsOverHttp: true });
     registry = await startOciRegistry();
   });
   after(async () => {

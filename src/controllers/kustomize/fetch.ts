@@ -1,7 +1,7 @@
 // Step 4: download the source artifact, verify its digest and extract it safely into memory
 // (the artifact fetcher shared with the helm controller). A 404 means the source is rebuilding
 // its storage: wait and keep the last applied state.
-import { fetchArtifactTree } from '../../artifact/fetch.ts';
+import { fetchArtifactTree, readArtifactTree } from '../../artifact/fetch.ts';
 import { isArtifactError } from '../../artifact/errors.ts';
 import type { ArtifactTree } from '../../artifact/tree.ts';
 import type { Semaphore } from '../../runtime/semaphore.ts';
@@ -25,12 +25,20 @@ export interface FetchedSource {
   release: () => void;
 }
 
-export async function fetchSource(source: ResolvedSource, large: Semaphore, signal: AbortSignal): Promise<FetchedSource> {
+/** Artifacts this process stores itself (the source controller beside it): URL → file, or undefined. */
+export interface LocalArtifacts {
+  fileForUrl(url: string): string | undefined;
+}
+
+export async function fetchSource(source: ResolvedSource, large: Semaphore, signal: AbortSignal, local?: LocalArtifacts): Promise<FetchedSource> {
   const { artifact } = source;
   if (!artifact.digest) throw generic(Reason.ArtifactFailed, `artifact of ${source.id} has no digest`);
   const release = artifact.size !== undefined && artifact.size <= SMALL_ARTIFACT_BYTES ? () => {} : await large.acquire(signal);
   try {
-    const { tree } = await fetchArtifactTree({ url: artifact.url, digest: artifact.digest, signal, retries: 3 });
+    const file = local?.fileForUrl(artifact.url);
+    const { tree } = file
+      ? await readArtifactTree({ file, url: artifact.url, digest: artifact.digest, signal })
+      : await fetchArtifactTree({ url: artifact.url, digest: artifact.digest, signal, retries: 3 });
     return { tree, release };
   } catch (err) {
     release();

@@ -21,7 +21,7 @@ import { DelayedProgress } from '../shared/progress.ts';
 import { applyAndPrune, type ApplyOutcome } from './apply.ts';
 import type { ClusterClients } from './cluster-client.ts';
 import { checkDependencies } from './dependencies.ts';
-import { fetchSource, LARGE_IN_FLIGHT } from './fetch.ts';
+import { fetchSource, LARGE_IN_FLIGHT, type LocalArtifacts } from './fetch.ts';
 import { finalizeKustomization } from './finalize.ts';
 import { buildObjects } from './build.ts';
 import { checkHealth, healthTargets } from './health.ts';
@@ -46,6 +46,8 @@ export interface KustomizeSettings {
   firstArtifactGraceMs?: number;
   noCrossNamespaceRefs: boolean;
   noRemoteBases: boolean;
+  /** The storage of a source controller in this process: its artifacts are read from disk, not over HTTP. */
+  localArtifacts?: () => LocalArtifacts | undefined;
 }
 
 export interface KustomizationReconcilerOptions {
@@ -175,7 +177,7 @@ export class KustomizationReconciler implements Reconciler {
 
   /** Steps 4 to 7: the artifact is held (in memory) only until the objects are built. */
   private async fetchAndBuild(obj: Kustomization, source: ResolvedSource, signal: AbortSignal): Promise<{ client: KubeClient; objects: KubeObject[] }> {
-    const fetched = await fetchSource(source, this.largeArtifacts, signal);
+    const fetched = await fetchSource(source, this.largeArtifacts, signal, this.o.settings.localArtifacts?.());
     try {
       const client = await this.o.clients.forKustomization(obj);
       const objects = await buildObjects({
