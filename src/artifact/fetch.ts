@@ -81,7 +81,7 @@ export async function fetchArtifactTree(options: FetchOptions): Promise<FetchArt
  * kustomize controller running beside the source controller): the same limits, digest check and
  * in-memory extraction, without a request to serve and to make. A missing file is NotFound.
  */
-export async function readArtifactTree(options: Omit<FetchOptions, 'url' | 'retries' | 'backoff' | 'dispatcher' | 'timeoutMs'> & { file: string; url: string }): Promise<FetchArtifactResult & { tree: ArtifactTree }> {
+export async function readArtifactTree(options: Omit<FetchOptions, 'retries' | 'backoff' | 'dispatcher' | 'timeoutMs'> & { file: string }): Promise<FetchArtifactResult & { tree: ArtifactTree }> {
   const expected = parseDigest(options.digest);
   const where = redactUrl(options.url);
   const file = await fs.open(options.file, 'r').catch((err: unknown) => {
@@ -94,8 +94,16 @@ export async function readArtifactTree(options: Omit<FetchOptions, 'url' | 'retr
   input.once('error', (err) => meter.destroy(err));
   const value = await extractTarGzToTree(input.pipe(meter), limitsOf(options));
   const digest = meter.digest();
-  if (digest !== `${expected.algorithm}:${expected.hex}`) throw new ArtifactError('DigestMismatch', `artifact from ${where} has digest ${digest}, expected ${options.digest}`);
+  assertDigest(digest, options);
   return { ...value, digest, size: meter.size, attempts: 1 };
+}
+
+/** The bytes read must be the artifact the source named. */
+function assertDigest(actual: string, options: Pick<FetchOptions, 'url' | 'digest'>): void {
+  const expected = parseDigest(options.digest);
+  if (actual !== `${expected.algorithm}:${expected.hex}`) {
+    throw new ArtifactError('DigestMismatch', `artifact from ${redactUrl(options.url)} has digest ${actual}, expected ${options.digest}`);
+  }
 }
 
 const limitsOf = (options: Pick<FetchOptions, 'maxUntarBytes' | 'maxFiles'>): ExtractLimits => ({ maxUntarBytes: options.maxUntarBytes ?? 100 * MiB, maxFiles: options.maxFiles ?? 100_000 });
@@ -116,9 +124,7 @@ async function downloadWithRetries<T>(options: FetchOptions, consume: (body: Rea
   for (let attempt = 1; ; attempt++) {
     try {
       const got = await downloadOnce(options, expected.algorithm, consume);
-      if (got.digest !== `${expected.algorithm}:${expected.hex}`) {
-        throw new ArtifactError('DigestMismatch', `artifact from ${redactUrl(options.url)} has digest ${got.digest}, expected ${options.digest}`);
-      }
+      assertDigest(got.digest, options);
       return { ...got, attempts: attempt };
     } catch (err) {
       const retryable = err instanceof RetryableError;

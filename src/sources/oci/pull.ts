@@ -133,9 +133,9 @@ export async function pullArtifact(opts: PullOptions): Promise<PulledArtifact> {
  * Streams the layer into `consume` as it downloads (no file); download retries start it over.
  * With operation extract, a layer that is not gzip is refused before `consume` sees a byte. The
  * consumer's value is returned only once the layer matched its digest: it must not be used if
- * this throws.
+ * this throws. `consume` also gets the layer's descriptor (size and media type, from the
+ * verified manifest).
  */
-/** `consume` gets the layer's bytes and its descriptor (size and media type, from the verified manifest). */
 export async function streamArtifact<T>(opts: LayerPullOptions, consume: (layer: Readable, descriptor: Descriptor) => Promise<T>): Promise<StreamedArtifact<T>> {
   const located = await locateLayer(opts);
   const { digest } = located.layer;
